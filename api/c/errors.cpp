@@ -1,0 +1,169 @@
+// Error handling at the C edge: the error handler's action, predefined
+// communicators' handlers, error codes/strings, and "not implemented" stubs.
+#include <mpi.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "abi/not_implemented.h"
+#include "c_api.hpp"
+#include "errors/error_codes.hpp"
+
+namespace parley::c {
+namespace {
+
+std::unique_ptr<Communicator> g_world;
+std::unique_ptr<Communicator> g_self;
+
+[[noreturn]] void fatal(const char* function, int code, const std::string& text) {
+  const auto& job = Runtime::get().job();
+  std::string msg = "parley: rank " + std::to_string(job.rank) + " on " + job.hostname + ": " + text +
+                    " (error class " + std::to_string(errors::class_of(code)) + ": " +
+                    errors::class_description(errors::class_of(code)) + ")";
+  (void)function;
+  if (!Runtime::get().initialized() || Runtime::get().finalized()) {
+    std::fprintf(stderr, "%s\n", msg.c_str());
+    std::fflush(stderr);
+    _exit(1);
+  }
+  // The launcher prints the message with the rank and host; as a singleton
+  // the client prints it itself.
+  Runtime::get().abort(errors::class_of(code), msg);
+}
+
+}  // namespace
+
+void create_predefined_comms() {
+  const auto& job = Runtime::get().job();
+  g_world = std::make_unique<Communicator>(job.rank, job.size, "MPI_COMM_WORLD", MPI_ERRORS_ARE_FATAL);
+  g_self = std::make_unique<Communicator>(0, 1, "MPI_COMM_SELF", MPI_ERRORS_ARE_FATAL);
+}
+
+void destroy_predefined_comms() {
+  // Kept alive after MPI_Finalize: the few calls legal afterwards (and error
+  // reports from illegal ones) still consult WORLD's error handler.
+}
+
+Communicator* lookup_comm(MPI_Comm comm) {
+  if (comm == MPI_COMM_WORLD) return g_world.get();
+  if (comm == MPI_COMM_SELF) return g_self.get();
+  return nullptr;
+}
+
+bool is_valid_errhandler(MPI_Errhandler handler) {
+  return handler == MPI_ERRORS_ARE_FATAL || handler == MPI_ERRORS_RETURN || handler == MPI_ERRORS_ABORT;
+}
+
+int report(const char* function, MPI_Comm comm, const Status& status) {
+  Status named(status.error_class(), std::string(function) + ": " + status.message());
+  int code = errors::code_from_status(named);
+  Communicator* c = lookup_comm(comm);
+  if (c == nullptr) c = g_world.get();  // errors on invalid handles go to WORLD's handler
+  int handler = c != nullptr ? c->errhandler() : MPI_ERRORS_ARE_FATAL;
+  if (handler == MPI_ERRORS_RETURN) return code;
+  fatal(function, code, named.message());
+}
+
+}  // namespace parley::c
+
+using parley::Status;
+using parley::c::report;
+
+extern "C" int parley_not_implemented(const char* function_name) {
+  return report(function_name, MPI_COMM_WORLD,
+                Status(MPI_ERR_UNSUPPORTED_OPERATION, "not implemented in Parley yet"));
+}
+
+extern "C" void parley_not_implemented_fatal(const char* function_name) {
+  std::fprintf(stderr, "parley: %s: not implemented in Parley yet\n", function_name);
+  std::fflush(stderr);
+  if (parley::Runtime::get().initialized() && !parley::Runtime::get().finalized())
+    parley::Runtime::get().abort(MPI_ERR_UNSUPPORTED_OPERATION, std::string(function_name) + ": not implemented in Parley yet");
+  _exit(1);
+}
+
+int PMPI_Error_class(int errorcode, int* errorclass) {
+  if (errorclass == nullptr) return report("MPI_Error_class", MPI_COMM_WORLD, parley::c::null_arg("errorclass"));
+  if (!parley::errors::is_valid_code(errorcode))
+    return report("MPI_Error_class", MPI_COMM_WORLD,
+                  Status(MPI_ERR_ARG, "invalid error code " + std::to_string(errorcode)));
+  *errorclass = parley::errors::class_of(errorcode);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Error_string(int errorcode, char* string, int* resultlen) {
+  if (string == nullptr) return report("MPI_Error_string", MPI_COMM_WORLD, parley::c::null_arg("string"));
+  if (resultlen == nullptr) return report("MPI_Error_string", MPI_COMM_WORLD, parley::c::null_arg("resultlen"));
+  if (!parley::errors::is_valid_code(errorcode))
+    return report("MPI_Error_string", MPI_COMM_WORLD,
+                  Status(MPI_ERR_ARG, "invalid error code " + std::to_string(errorcode)));
+  std::string text = parley::errors::string_of(errorcode);
+  std::size_t n = std::min<std::size_t>(text.size(), MPI_MAX_ERROR_STRING - 1);
+  std::memcpy(string, text.data(), n);
+  string[n] = '\0';
+  *resultlen = static_cast<int>(n);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Add_error_class(int* errorclass) {
+  if (errorclass == nullptr) return report("MPI_Add_error_class", MPI_COMM_WORLD, parley::c::null_arg("errorclass"));
+  auto r = parley::errors::add_error_class();
+  if (!r.is_ok()) return report("MPI_Add_error_class", MPI_COMM_WORLD, r.status());
+  *errorclass = r.value();
+  return MPI_SUCCESS;
+}
+
+int PMPI_Add_error_code(int errorclass, int* errorcode) {
+  if (errorcode == nullptr) return report("MPI_Add_error_code", MPI_COMM_WORLD, parley::c::null_arg("errorcode"));
+  auto r = parley::errors::add_error_code(errorclass);
+  if (!r.is_ok()) return report("MPI_Add_error_code", MPI_COMM_WORLD, r.status());
+  *errorcode = r.value();
+  return MPI_SUCCESS;
+}
+
+int PMPI_Add_error_string(int errorcode, const char* string) {
+  if (string == nullptr) return report("MPI_Add_error_string", MPI_COMM_WORLD, parley::c::null_arg("string"));
+  if (Status st = parley::errors::set_error_string(errorcode, string); !st)
+    return report("MPI_Add_error_string", MPI_COMM_WORLD, st);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler) {
+  constexpr const char* fn = "MPI_Comm_set_errhandler";
+  parley::Communicator* c = parley::c::lookup_comm(comm);
+  if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
+  if (!parley::c::is_valid_errhandler(errhandler))
+    return report(fn, comm, Status(MPI_ERR_ARG, "invalid error handler " + std::to_string(errhandler)));
+  c->set_errhandler(errhandler);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_Comm_get_errhandler";
+  parley::Communicator* c = parley::c::lookup_comm(comm);
+  if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
+  if (errhandler == nullptr) return report(fn, comm, parley::c::null_arg("errhandler"));
+  *errhandler = c->errhandler();
+  return MPI_SUCCESS;
+}
+
+int PMPI_Errhandler_free(MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_Errhandler_free";
+  if (errhandler == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("errhandler"));
+  if (!parley::c::is_valid_errhandler(*errhandler))
+    return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_ARG, "invalid error handler " + std::to_string(*errhandler)));
+  // Predefined handlers are never destroyed; the handle is nulled as the standard asks.
+  *errhandler = MPI_ERRHANDLER_NULL;
+  return MPI_SUCCESS;
+}
+
+int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode) {
+  constexpr const char* fn = "MPI_Comm_call_errhandler";
+  parley::Communicator* c = parley::c::lookup_comm(comm);
+  if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
+  if (c->errhandler() == MPI_ERRORS_RETURN) return MPI_SUCCESS;
+  return report(fn, comm, Status(parley::errors::class_of(errorcode), parley::errors::string_of(errorcode)));
+}

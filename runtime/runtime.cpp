@@ -1,0 +1,75 @@
+// Runtime start-up and shut-down, and the process-wide services around them.
+#include "runtime.hpp"
+
+#include <mpi.h>
+#include <time.h>
+
+#include <cstdio>
+#include <string>
+
+namespace parley {
+
+Runtime& Runtime::get() {
+  // Never destroyed: error paths may run during static destruction.
+  static Runtime* instance = new Runtime();
+  return *instance;
+}
+
+Status Runtime::initialize(int required, int& provided) {
+  if (state() == State::kInitialized) return Status(MPI_ERR_OTHER, "MPI is already initialized");
+  if (state() == State::kFinalized) return Status(MPI_ERR_OTHER, "MPI cannot be initialized again after MPI_Finalize");
+  if (required < MPI_THREAD_SINGLE || required > MPI_THREAD_MULTIPLE)
+    return Status(MPI_ERR_ARG, "invalid thread level " + std::to_string(required));
+  (void)wtime();  // fix the time origin now
+  main_thread_ = std::this_thread::get_id();
+  if (Status st = pmix_.init(); !st) return st;
+  pmix_.on_dump_state([this] { print_state(); });
+  // Until the point-to-point engine takes its lock, concurrent MPI calls from
+  // several threads are not safe: say so rather than promise MULTIPLE.
+  thread_level_ = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+  provided = thread_level_;
+  state_.store(State::kInitialized, std::memory_order_release);
+  return Status::ok();
+}
+
+Status Runtime::finalize() {
+  if (state() != State::kInitialized)
+    return Status(MPI_ERR_OTHER, state() == State::kFinalized ? "MPI_Finalize called twice"
+                                                              : "MPI_Finalize called before MPI_Init");
+  // Finalize is collective: nobody leaves while a peer may still need it.
+  if (Status st = pmix_.fence(false); !st) return st;
+  state_.store(State::kFinalized, std::memory_order_release);
+  return pmix_.finalize();
+}
+
+double Runtime::wtime() {
+  static const timespec origin = [] {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t;
+  }();
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec - origin.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec - origin.tv_nsec);
+}
+
+double Runtime::wtick() {
+  timespec res;
+  clock_getres(CLOCK_MONOTONIC, &res);
+  return static_cast<double>(res.tv_sec) + 1e-9 * static_cast<double>(res.tv_nsec);
+}
+
+void Runtime::abort(int code, const std::string& msg) {
+  std::fflush(stdout);
+  pmix_.abort(code, msg);
+}
+
+void Runtime::print_state() const {
+  const char* call = current_call_.load(std::memory_order_relaxed);
+  std::fprintf(stderr, "parley: rank %d on %s: %s%s\n", job().rank, job().hostname.c_str(),
+               call != nullptr ? "blocked in " : "not in an MPI call (running user code)",
+               call != nullptr ? call : "");
+  std::fflush(stderr);
+}
+
+}  // namespace parley

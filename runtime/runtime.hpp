@@ -1,0 +1,61 @@
+// The one process-wide runtime object: initialisation state, thread level,
+// the bootstrap connection, and (as the layers land) the progress engine.
+// All engine state lives here so that one lock can guard it under
+// MPI_THREAD_MULTIPLE.
+#pragma once
+
+#include <atomic>
+#include <thread>
+
+#include "base/status.hpp"
+#include "bootstrap/pmix_client.hpp"
+
+namespace parley {
+
+class Runtime {
+ public:
+  enum class State { kNotInitialized, kInitialized, kFinalized };
+
+  static Runtime& get();
+
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  Runtime(Runtime&&) = delete;
+  Runtime& operator=(Runtime&&) = delete;
+
+  // MPI_Init_thread: may be called once; `provided` is only set on success.
+  Status initialize(int required, int& provided);
+  Status finalize();
+
+  State state() const { return state_.load(std::memory_order_acquire); }
+  bool initialized() const { return state() != State::kNotInitialized; }
+  bool finalized() const { return state() == State::kFinalized; }
+  int thread_level() const { return thread_level_; }
+  bool is_main_thread() const { return std::this_thread::get_id() == main_thread_; }
+
+  const bootstrap::JobInfo& job() const { return pmix_.job(); }
+  bootstrap::PmixClient& pmix() { return pmix_; }
+
+  // Seconds since an arbitrary point fixed at start-up (MPI_Wtime).
+  static double wtime();
+  static double wtick();
+
+  // The MPI call this process is blocked in, for the launcher's --timeout
+  // report; set by blocking entry points, nullptr in user code.
+  void set_current_call(const char* name) { current_call_.store(name, std::memory_order_relaxed); }
+
+  [[noreturn]] void abort(int code, const std::string& msg);
+
+ private:
+  Runtime() = default;
+  ~Runtime() = default;
+  void print_state() const;
+
+  std::atomic<State> state_{State::kNotInitialized};
+  int thread_level_ = 0;
+  std::thread::id main_thread_;
+  bootstrap::PmixClient pmix_;
+  std::atomic<const char*> current_call_{nullptr};
+};
+
+}  // namespace parley

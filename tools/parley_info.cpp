@@ -1,0 +1,86 @@
+// parley-info: what this Parley build is and what it finds on this machine
+// (version, build options, transports, libfabric providers, hwloc topology).
+#include <hwloc.h>
+#include <rdma/fabric.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "parley_version.h"
+
+namespace {
+
+void print_providers() {
+  fi_info* hints = fi_allocinfo();
+  if (hints == nullptr) return;
+  hints->ep_attr->type = FI_EP_RDM;
+  hints->caps = FI_MSG;
+  fi_info* list = nullptr;
+  int rc = fi_getinfo(FI_VERSION(1, 9), nullptr, nullptr, 0, hints, &list);
+  std::printf("libfabric:        %u.%u\n", FI_MAJOR(fi_version()), FI_MINOR(fi_version()));
+  if (rc != 0) {
+    std::printf("  RDM providers:  none found (%s)\n", fi_strerror(-rc));
+  } else {
+    std::set<std::string> seen;
+    for (fi_info* p = list; p != nullptr; p = p->next) {
+      std::string name = p->fabric_attr->prov_name;
+      if (!seen.insert(name).second) continue;
+      std::printf("  RDM provider:   %-16s fabric %s%s\n", name.c_str(), p->fabric_attr->name,
+                  (p->caps & FI_RMA) ? ", RMA" : "");
+    }
+    fi_freeinfo(list);
+  }
+  fi_freeinfo(hints);
+}
+
+void print_topology() {
+  hwloc_topology_t topo;
+  if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0) {
+    std::printf("hwloc topology:   unavailable\n");
+    return;
+  }
+  auto count = [&](hwloc_obj_type_t t) { return hwloc_get_nbobjs_by_type(topo, t); };
+  std::printf("hwloc topology:   %d package(s), %d NUMA node(s), %d core(s), %d hardware thread(s)\n",
+              count(HWLOC_OBJ_PACKAGE), count(HWLOC_OBJ_NUMANODE), count(HWLOC_OBJ_CORE), count(HWLOC_OBJ_PU));
+  hwloc_obj_t l3 = hwloc_get_obj_by_type(topo, HWLOC_OBJ_L3CACHE, 0);
+  if (l3 != nullptr && l3->attr != nullptr)
+    std::printf("  L3 cache:       %llu KiB\n", static_cast<unsigned long long>(l3->attr->cache.size / 1024));
+  hwloc_topology_destroy(topo);
+}
+
+void usage() {
+  std::printf(
+      "usage: parley-info [--version] [--help]\n"
+      "Prints Parley's version, build options, transports, the libfabric\n"
+      "providers it can use and a summary of this machine's topology.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--version") || !std::strcmp(argv[i], "-V")) {
+      std::printf("parley-info (Parley) %s\n", PARLEY_VERSION);
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      usage();
+      return 0;
+    }
+    std::fprintf(stderr, "parley-info: unknown option '%s' (try --help)\n", argv[i]);
+    return 1;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::printf("Parley %s\n", PARLEY_VERSION);
+  std::printf("MPI standard:     4.0 (MPICH ABI, libmpi.so.12 / libmpich.so.12)\n");
+  std::printf("build:            %s\n", PARLEY_BUILD_INFO);
+  std::printf("host:             %s\n", host);
+  std::printf("transports:       none yet (point-to-point arrives with its issue)\n");
+  print_providers();
+  print_topology();
+  return 0;
+}
