@@ -1,5 +1,6 @@
-/* Parley demo: every rank says where it runs. Build with mpicc, run with
- * parleyrun -n 4 ./hello. */
+/* Parley demo: every rank says where it runs, a token travels around the
+ * ring, and rank 0 adds up one number from every rank.
+ * Build with mpicc, run with: parleyrun -n 4 ./hello */
 #include <mpi.h>
 #include <stdio.h>
 
@@ -10,10 +11,39 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   MPI_Get_processor_name(host, &len);
-  char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-  MPI_Get_library_version(lib, &len);
-  if (rank == 0) printf("%s\n", lib);
+  if (rank == 0) {
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    MPI_Get_library_version(lib, &len);
+    printf("%s\n", lib);
+  }
   printf("Hello from rank %d of %d on %s\n", rank, size, host);
+
+  /* A ring: rank 0 starts a token, every rank adds its rank and passes it on. */
+  int next = (rank + 1) % size, prev = (rank + size - 1) % size;
+  int token = 0;
+  if (rank == 0) {
+    MPI_Send(&token, 1, MPI_INT, next, 0, MPI_COMM_WORLD);
+    MPI_Recv(&token, 1, MPI_INT, prev, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    printf("Ring: the token went around %d ranks and came back as %d (expected %d)\n", size, token,
+           size * (size - 1) / 2);
+  } else {
+    MPI_Recv(&token, 1, MPI_INT, prev, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    token += rank;
+    MPI_Send(&token, 1, MPI_INT, next, 0, MPI_COMM_WORLD);
+  }
+
+  /* A reduction by hand: every rank sends rank^2 to rank 0, which sums. */
+  double mine = (double)rank * rank, sum = mine;
+  if (rank == 0) {
+    for (int i = 1; i < size; i++) {
+      double v;
+      MPI_Recv(&v, 1, MPI_DOUBLE, MPI_ANY_SOURCE, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      sum += v;
+    }
+    printf("Reduction: sum of rank^2 over %d ranks = %.0f\n", size, sum);
+  } else {
+    MPI_Send(&mine, 1, MPI_DOUBLE, 0, 1, MPI_COMM_WORLD);
+  }
   MPI_Finalize();
   return 0;
 }

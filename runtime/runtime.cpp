@@ -24,6 +24,7 @@ Status Runtime::initialize(int required, int& provided) {
   main_thread_ = std::this_thread::get_id();
   if (Status st = pmix_.init(); !st) return st;
   pmix_.on_dump_state([this] { print_state(); });
+  if (Status st = engine_.init(pmix_.job(), pmix_); !st) return st;
   // Until the point-to-point engine takes its lock, concurrent MPI calls from
   // several threads are not safe: say so rather than promise MULTIPLE.
   thread_level_ = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
@@ -36,8 +37,11 @@ Status Runtime::finalize() {
   if (state() != State::kInitialized)
     return Status(MPI_ERR_OTHER, state() == State::kFinalized ? "MPI_Finalize called twice"
                                                               : "MPI_Finalize called before MPI_Init");
-  // Finalize is collective: nobody leaves while a peer may still need it.
+  // Finalize is collective: first finish what peers still need from us
+  // (queued sends, rendezvous replies), then leave together.
+  if (Status st = engine_.drain(); !st) return st;
   if (Status st = pmix_.fence(false); !st) return st;
+  engine_.close();
   state_.store(State::kFinalized, std::memory_order_release);
   return pmix_.finalize();
 }

@@ -9,6 +9,7 @@
 
 #include "base/status.hpp"
 #include "bootstrap/pmix_client.hpp"
+#include "engine/engine.hpp"
 
 namespace parley {
 
@@ -35,6 +36,7 @@ class Runtime {
 
   const bootstrap::JobInfo& job() const { return pmix_.job(); }
   bootstrap::PmixClient& pmix() { return pmix_; }
+  Engine& engine() { return engine_; }
 
   // Seconds since an arbitrary point fixed at start-up (MPI_Wtime).
   static double wtime();
@@ -55,6 +57,7 @@ class Runtime {
   int thread_level_ = 0;
   std::thread::id main_thread_;
   bootstrap::PmixClient pmix_;
+  Engine engine_;
   std::atomic<const char*> current_call_{nullptr};
 };
 

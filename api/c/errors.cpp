@@ -38,8 +38,12 @@ std::unique_ptr<Communicator> g_self;
 
 void create_predefined_comms() {
   const auto& job = Runtime::get().job();
-  g_world = std::make_unique<Communicator>(job.rank, job.size, "MPI_COMM_WORLD", MPI_ERRORS_ARE_FATAL);
-  g_self = std::make_unique<Communicator>(0, 1, "MPI_COMM_SELF", MPI_ERRORS_ARE_FATAL);
+  // Context ids 0/1 belong to WORLD, 2/3 to SELF; later ones are agreed
+  // collectively by the communicator constructors.
+  g_world = std::make_unique<Communicator>(job.rank, job.size, 0, std::vector<int>{}, "MPI_COMM_WORLD",
+                                           MPI_ERRORS_ARE_FATAL);
+  g_self = std::make_unique<Communicator>(0, 1, 2, std::vector<int>{job.rank}, "MPI_COMM_SELF",
+                                          MPI_ERRORS_ARE_FATAL);
 }
 
 void destroy_predefined_comms() {

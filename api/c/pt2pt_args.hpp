@@ -1,0 +1,73 @@
+// Argument checks and status conversion shared by the point-to-point entry
+// points, so every function words the same mistake the same way.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+
+#include "c_api.hpp"
+#include "datatype_basic.hpp"
+#include "p2p/request.hpp"
+
+namespace parley::c {
+
+inline Status check_count_type(const void* buf, int count, MPI_Datatype type, std::size_t& bytes) {
+  if (count < 0) return Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")");
+  if (type == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, "datatype is MPI_DATATYPE_NULL");
+  auto size = basic_type_size(type);
+  if (!size)
+    return Status(MPI_ERR_TYPE, "datatype " + std::to_string(type) +
+                                    " is not a predefined datatype (derived datatypes are not supported yet)");
+  if (buf == nullptr && count > 0 && *size > 0) return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));
+  bytes = static_cast<std::size_t>(count) * *size;
+  return Status::ok();
+}
+
+inline Status check_dest(const Communicator& c, int dest) {
+  if (dest == MPI_PROC_NULL || (dest >= 0 && dest < c.size())) return Status::ok();
+  return Status(MPI_ERR_RANK, "invalid destination rank " + std::to_string(dest) + " (communicator size " +
+                                  std::to_string(c.size()) + ")");
+}
+
+inline Status check_source(const Communicator& c, int source) {
+  if (source == MPI_PROC_NULL || source == MPI_ANY_SOURCE || (source >= 0 && source < c.size())) return Status::ok();
+  return Status(MPI_ERR_RANK, "invalid source rank " + std::to_string(source) + " (communicator size " +
+                                  std::to_string(c.size()) + ")");
+}
+
+inline Status check_send_tag(int tag) {
+  if (tag >= 0) return Status::ok();
+  return Status(MPI_ERR_TAG, "invalid tag " + std::to_string(tag) + " (send tags must be in 0..MPI_TAG_UB)");
+}
+
+inline Status check_recv_tag(int tag) {
+  if (tag >= 0 || tag == MPI_ANY_TAG) return Status::ok();
+  return Status(MPI_ERR_TAG, "invalid tag " + std::to_string(tag) + " (receive tags must be MPI_ANY_TAG or in 0..MPI_TAG_UB)");
+}
+
+// MPICH ABI: count_lo holds the low 32 bits of the byte count,
+// count_hi_and_cancelled the high bits shifted left by one and the cancelled flag in bit 0.
+inline void fill_status(MPI_Status* s, const p2p::StatusInfo& st) {
+  if (s == MPI_STATUS_IGNORE) return;
+  s->MPI_SOURCE = st.source;
+  s->MPI_TAG = st.tag;
+  s->count_lo = static_cast<int>(st.bytes & 0xffffffffu);
+  s->count_hi_and_cancelled = static_cast<int>(((st.bytes >> 32) << 1) | (st.cancelled ? 1u : 0u));
+}
+
+inline std::size_t status_bytes(const MPI_Status* s) {
+  return static_cast<std::uint32_t>(s->count_lo) |
+         (static_cast<std::size_t>(static_cast<std::uint32_t>(s->count_hi_and_cancelled) >> 1) << 32);
+}
+
+inline void empty_status(MPI_Status* s) {
+  p2p::StatusInfo st;
+  st.source = MPI_ANY_SOURCE;
+  st.tag = MPI_ANY_TAG;
+  st.error = MPI_SUCCESS;
+  fill_status(s, st);
+  if (s != MPI_STATUS_IGNORE) s->MPI_ERROR = MPI_SUCCESS;
+}
+
+}  // namespace parley::c

@@ -1,0 +1,136 @@
+// Engine set-up and tear-down, the progress loop, and the request pool.
+#include "engine/engine.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "transport/common/backoff.hpp"
+#include "transport/shm/shm_cma.hpp"
+
+namespace parley {
+namespace {
+
+std::size_t env_size(const char* name, std::size_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  unsigned long long x = std::strtoull(v, &end, 0);
+  return (end != nullptr && *end == '\0') ? static_cast<std::size_t>(x) : fallback;
+}
+
+Status transport_error(const std::string& what, const transport::TransportStatus& st) {
+  return Status(MPI_ERR_INTERN, what + ": " + st.what + " (" + transport::to_string(st.code) + ")");
+}
+
+}  // namespace
+
+Engine::~Engine() { close(); }
+
+Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) {
+  params_.eager_limit = env_size("PARLEY_EAGER_LIMIT", params_.eager_limit);
+  params_.spin_count = static_cast<std::uint32_t>(env_size("PARLEY_SPIN_COUNT", params_.spin_count));
+  world_rank_ = job.rank;
+  local_to_world_ = job.local_peers;
+  world_to_local_.assign(static_cast<std::size_t>(job.size), -1);
+  for (std::size_t i = 0; i < local_to_world_.size(); ++i) {
+    world_to_local_[static_cast<std::size_t>(local_to_world_[i])] = static_cast<int>(i);
+    if (local_to_world_[i] == job.rank) my_local_ = static_cast<int>(i);
+  }
+  const auto local_size = static_cast<std::uint32_t>(local_to_world_.size());
+  oversubscribed_ = transport::node_oversubscribed(local_size);
+  peers_ = std::make_unique<Peer[]>(local_size);
+  eager_max_ = params_.eager_limit;
+  if (local_size < 2) return Status::ok();
+
+  if (auto st = transport::shm::ShmConfig::from_env(shm_config_); !st.ok())
+    return Status(MPI_ERR_OTHER, std::string("bad PARLEY_SHM_* setting: ") + st.what);
+  const std::string name =
+      transport::shm::segment_name(job.jobid, "node" + std::to_string(job.node_id));
+  // Local rank 0 creates the segment; the fence makes it visible to the rest.
+  if (my_local_ == 0) {
+    if (auto st = transport::shm::Segment::create(name, local_size, shm_config_, segment_); !st.ok())
+      return transport_error("cannot create the shared-memory segment " + name, st);
+  }
+  if (Status st = pmix.fence(false); !st) return st;
+  if (my_local_ != 0) {
+    if (auto st = transport::shm::Segment::attach(name, segment_); !st.ok())
+      return transport_error("cannot attach the shared-memory segment " + name, st);
+  }
+  segment_.rank_info(static_cast<std::uint32_t>(my_local_))->pid.store(getpid(), std::memory_order_release);
+  // The last rank to attach removes the name: nothing outlives a crash.
+  if (segment_.mark_attached() == local_size) (void)segment_.unlink();
+  if (auto st = queues_.init(segment_, static_cast<std::uint32_t>(my_local_)); !st.ok())
+    return transport_error("cannot set up the shared-memory queues", st);
+  bool cma = transport::shm::cma_allowed(shm_config_);
+  for (std::uint32_t i = 0; i < local_size; ++i) peers_[i].cma_refused = !cma;
+  eager_max_ = std::min(params_.eager_limit, queues_.max_payload(sizeof(p2p::MsgHeader)));
+  shm_ready_ = true;
+  return Status::ok();
+}
+
+Status Engine::drain() {
+  // Peers may still wait for our fin/ack/cts or for queued sends.
+  wait_until([this] { return busy_peers_.empty(); });
+  return Status::ok();
+}
+
+void Engine::close() {
+  if (!shm_ready_) return;
+  shm_ready_ = false;
+  (void)segment_.unlink();
+  segment_ = transport::shm::Segment();
+}
+
+void Engine::progress() {
+  if (shm_ready_) {
+    queues_.poll([this](const transport::shm::ShmMessage& m) { on_message(m.src, m.header, m.payload); });
+  }
+  if (!busy_peers_.empty()) {
+    // Iterate over a copy: flushing may retire peers from the busy list.
+    for (std::size_t i = 0; i < busy_peers_.size();) {
+      int local = busy_peers_[i];
+      flush_peer(local);
+      Peer& p = peers_[static_cast<std::size_t>(local)];
+      if (p.pending.empty() && p.control.empty() && !p.pipe_rx && p.pipe_rx_waiting.empty() && !p.pipe_tx) {
+        busy_peers_[i] = busy_peers_.back();
+        busy_peers_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+    step_pipelines();
+  }
+}
+
+p2p::Request* Engine::alloc_request() {
+  p2p::Request* r = free_list_;
+  if (r != nullptr) {
+    free_list_ = r->next_free;
+    *r = p2p::Request{};
+  } else {
+    r = new p2p::Request{};
+  }
+  ++live_requests_;
+  return r;
+}
+
+void Engine::free_request(p2p::Request* r) {
+  r->next_free = free_list_;
+  free_list_ = r;
+  --live_requests_;
+}
+
+int Engine::local_of_world(int world_rank) const {
+  return world_to_local_[static_cast<std::size_t>(world_rank)];
+}
+
+Status Engine::check_reachable(int world_rank, const Communicator* comm, int rank) const {
+  if (world_rank == world_rank_ || local_of_world(world_rank) >= 0) return Status::ok();
+  return Status(MPI_ERR_OTHER, "rank " + std::to_string(rank) + " of " + comm->name() +
+                                   " runs on another node, and the network transport is not available yet");
+}
+
+}  // namespace parley

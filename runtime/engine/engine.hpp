@@ -1,0 +1,148 @@
+// The progress engine: one per process. It owns the transports (self and
+// shared memory today, libfabric later), the matching engine and the
+// point-to-point protocol state, and advances all of them from progress().
+// Waiting spins briefly, then yields (at once when the node is
+// oversubscribed), so a waiting rank never starves a peer on its core.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/intrusive_list.hpp"
+#include "base/status.hpp"
+#include "bootstrap/pmix_client.hpp"
+#include "p2p/match.hpp"
+#include "p2p/protocol.hpp"
+#include "p2p/request.hpp"
+#include "transport/shm/shm_config.hpp"
+#include "transport/shm/shm_pipeline.hpp"
+#include "transport/shm/shm_queue.hpp"
+#include "transport/shm/shm_segment.hpp"
+
+namespace parley {
+
+// Tunables, from PARLEY_* environment variables (parley-info --params).
+struct EngineParams {
+  std::size_t eager_limit = 16384;  // PARLEY_EAGER_LIMIT: largest eager message (bytes)
+  std::uint32_t spin_count = 2000;  // PARLEY_SPIN_COUNT: polls before yielding when not oversubscribed
+};
+
+class Engine {
+ public:
+  Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  Engine(Engine&&) = delete;
+  Engine& operator=(Engine&&) = delete;
+  ~Engine();
+
+  // Sets up the node's shared segment (one PMIx fence) and the queues.
+  Status init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix);
+  // Completes everything the peers still need from us (before the fence of
+  // MPI_Finalize), then releases the transports (after it).
+  Status drain();
+  void close();
+
+  // --- point-to-point ---------------------------------------------------
+  Result<p2p::Request*> isend(Communicator* comm, p2p::Buffer buf, int dest, int tag, p2p::SendMode mode);
+  Result<p2p::Request*> irecv(Communicator* comm, p2p::Buffer buf, int source, int tag);
+  // Starts an inactive persistent request again.
+  Status start(p2p::Request* r);
+  // Looks for a message matching (source, tag) without receiving it.
+  bool iprobe(Communicator* comm, int source, int tag, p2p::StatusInfo& status);
+  // MPI_Cancel: a posted receive is withdrawn; sends complete normally.
+  void cancel(p2p::Request* r);
+
+  // --- completion -------------------------------------------------------
+  void progress();
+  // Blocks (progressing) until pred() is true.
+  template <class Pred>
+  void wait_until(Pred pred);
+  void wait(p2p::Request* r) {
+    wait_until([r] { return r->complete; });
+  }
+
+  p2p::Request* alloc_request();
+  void free_request(p2p::Request* r);
+
+  const EngineParams& params() const { return params_; }
+  std::size_t unexpected_count() const { return match_.unexpected_count(); }
+  std::size_t posted_count() const { return match_.posted_count(); }
+
+ private:
+  // A message that arrived before its receive was posted.
+  struct UnexpectedMsg {
+    p2p::Unexpected entry;
+    p2p::MsgHeader header;
+    int src_local = -1;            // -1: from ourselves
+    p2p::Request* self_send = nullptr;  // self rendezvous: the sender's request
+    std::vector<std::byte> data;   // eager payload
+  };
+  // A copy-pipeline transfer in flight on one ordered pair.
+  struct PipeRecv {
+    p2p::Request* req = nullptr;
+    std::uint64_t sender_req = 0;
+    std::size_t total = 0;
+    transport::shm::PipelineReceiver rx;
+    std::vector<iovec> iov;
+    std::unique_ptr<std::byte[]> sink;  // absorbs bytes beyond a truncated receive
+  };
+  struct PipeSend {
+    p2p::Request* req = nullptr;
+    transport::shm::PipelineSender tx;
+    iovec iov{};
+  };
+  struct Peer {
+    IntrusiveList<p2p::Request, &p2p::Request::pending_link> pending;  // sends not yet in the ring
+    std::deque<p2p::MsgHeader> control;  // fin/ack/cts_pipe not yet in the ring
+    std::optional<PipeRecv> pipe_rx;     // the one receive-side pipeline towards us
+    std::deque<PipeRecv> pipe_rx_waiting;  // matched, waiting for the pair's pipeline
+    std::optional<PipeSend> pipe_tx;
+    bool cma_refused = false;
+    bool busy = false;  // listed in busy_peers_
+  };
+
+  int local_of_world(int world_rank) const;
+  Status check_reachable(int world_rank, const Communicator* comm, int rank) const;
+  bool try_transmit(p2p::Request* r);
+  void start_recv(p2p::Request* r);
+  void make_busy(int local);
+  void send_control(int local, const p2p::MsgHeader& h);
+  void flush_peer(int local);
+  void on_message(std::uint32_t src_local, std::span<const std::byte> header, std::span<const std::byte> payload);
+  void deliver_eager(p2p::Request* r, const p2p::MsgHeader& h, std::span<const std::byte> payload);
+  void deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, int src_local);
+  void deliver_unexpected(p2p::Request* r, UnexpectedMsg* u);
+  void send_to_self(p2p::Request* r);
+  void start_pipe_recv(int src_local, PipeRecv pr);
+  void begin_pipe_recv(int src_local, PipeRecv& pr);
+  void step_pipelines();
+  void complete(p2p::Request* r);
+  static void set_status(p2p::Request* r, const p2p::MsgHeader& h);
+
+  EngineParams params_;
+  int world_rank_ = 0;
+  int my_local_ = 0;
+  bool oversubscribed_ = false;
+  std::vector<int> local_to_world_;
+  std::vector<int> world_to_local_;  // -1: on another node
+  transport::shm::ShmConfig shm_config_;
+  transport::shm::Segment segment_;
+  transport::shm::CellQueues queues_;
+  bool shm_ready_ = false;
+  std::size_t eager_max_ = 0;  // eager limit after the transport's cell capacity
+  std::unique_ptr<Peer[]> peers_;  // by local rank (Peer is not movable)
+  std::vector<int> busy_peers_;  // peers with pending sends, control or pipelines
+  p2p::MatchEngine match_;
+  p2p::Request* free_list_ = nullptr;
+  std::size_t live_requests_ = 0;
+};
+
+}  // namespace parley
+
+#include "engine/engine_wait.hpp"

@@ -1,0 +1,108 @@
+// The matching engine: posted receives and unexpected messages, per
+// communicator context, in MPI order. A receive for a specific (source, tag)
+// and an arrival matched against specific receives touch only their own
+// bucket; wildcard receives live on a per-context list ordered by posting.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "base/intrusive_list.hpp"
+
+namespace parley::p2p {
+
+inline constexpr int kAnySource = -2;  // MPI_ANY_SOURCE
+inline constexpr int kAnyTag = -1;     // MPI_ANY_TAG
+
+struct MatchKey {
+  std::uint32_t context;
+  int source;
+  int tag;
+  bool operator==(const MatchKey&) const = default;
+};
+
+// A receive waiting for its message. Owned by the caller (a request).
+struct PostedRecv {
+  MatchKey key;            // source/tag may be wildcards
+  std::uint64_t seq = 0;   // posting order, set by post()
+  void* owner = nullptr;   // the request this receive belongs to
+  ListLink link;           // bucket list or the context's wildcard list
+};
+
+// A message (or rendezvous announcement) that arrived before its receive.
+// Owned by the caller; the engine only links it.
+struct Unexpected {
+  MatchKey key;            // concrete source and tag
+  std::uint64_t seq = 0;   // arrival order, set by add_unexpected()
+  void* owner = nullptr;   // the protocol's record of the message
+  ListLink bucket_link;    // its (context, source, tag) bucket
+  ListLink context_link;   // all unexpected messages of the context, by arrival
+};
+
+class MatchEngine {
+ public:
+  MatchEngine() = default;
+  MatchEngine(const MatchEngine&) = delete;
+  MatchEngine& operator=(const MatchEngine&) = delete;
+  MatchEngine(MatchEngine&&) = delete;
+  MatchEngine& operator=(MatchEngine&&) = delete;
+  ~MatchEngine() = default;
+
+  // An arrival from (source, tag) on context: the earliest-posted receive
+  // that matches it, removed from the queues, or nullptr.
+  PostedRecv* match_arrival(std::uint32_t context, int source, int tag);
+
+  // Queues an arrival nobody was waiting for.
+  void add_unexpected(Unexpected* u);
+
+  // The earliest unexpected message a receive for key would match; removed
+  // when take is true (receive), left in place for a probe.
+  Unexpected* find_unexpected(const MatchKey& key, bool take);
+  void remove_unexpected(Unexpected* u);
+
+  // Queues a receive; call find_unexpected(take=true) first.
+  void post(PostedRecv* r);
+
+  // Removes a still-posted receive (MPI_Cancel). False if already matched.
+  bool cancel(PostedRecv* r);
+
+  std::size_t posted_count() const { return posted_; }
+  std::size_t unexpected_count() const { return unexpected_; }
+
+ private:
+  struct KeyHash {
+    std::size_t operator()(const MatchKey& k) const {
+      std::uint64_t h = (std::uint64_t{k.context} << 40) ^ (std::uint64_t(std::uint32_t(k.source)) << 20) ^
+                        std::uint32_t(k.tag);
+      return static_cast<std::size_t>(h * 0x9e3779b97f4a7c15ull >> 16);
+    }
+  };
+  struct Bucket {
+    IntrusiveList<PostedRecv, &PostedRecv::link> posted;
+    IntrusiveList<Unexpected, &Unexpected::bucket_link> unexpected;
+  };
+  struct Context {
+    IntrusiveList<PostedRecv, &PostedRecv::link> wildcard;
+    IntrusiveList<Unexpected, &Unexpected::context_link> unexpected;
+  };
+
+  static bool matches(const MatchKey& pattern, const MatchKey& concrete) {
+    return pattern.context == concrete.context &&
+           (pattern.source == kAnySource || pattern.source == concrete.source) &&
+           (pattern.tag == kAnyTag || pattern.tag == concrete.tag);
+  }
+  Bucket& bucket(const MatchKey& k);
+  Bucket* find_bucket(const MatchKey& k);
+  Context& context(std::uint32_t id);
+  void drop_bucket_if_empty(const MatchKey& k, Bucket& b);
+
+  std::unordered_map<MatchKey, std::unique_ptr<Bucket>, KeyHash> buckets_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<Context>> contexts_;
+  std::uint64_t next_post_seq_ = 0;
+  std::uint64_t next_arrival_seq_ = 0;
+  std::size_t posted_ = 0;
+  std::size_t unexpected_ = 0;
+};
+
+}  // namespace parley::p2p

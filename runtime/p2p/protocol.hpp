@@ -1,0 +1,32 @@
+// The point-to-point wire protocol between two ranks: one fixed header per
+// message, carried inline by the transport (DESIGN.md §3).
+//
+//   eager        header + payload in the transport's queue; done at the sender
+//   eager_sync   same, the receiver answers ack when it matches (MPI_Ssend)
+//   rts          "ready to send" size bytes at addr (sender's memory): the
+//                receiver either pulls them with CMA and answers fin, or answers
+//                cts_pipe and both run the copy pipeline
+//   fin / ack    completion of the sender's request `sender_req`
+//   cts_pipe     the receiver starts the copy pipeline for `sender_req`
+#pragma once
+
+#include <cstdint>
+
+namespace parley::p2p {
+
+enum class MsgType : std::uint8_t { eager, eager_sync, rts, fin, ack, cts_pipe };
+
+struct MsgHeader {
+  MsgType type;
+  std::uint8_t flags = 0;
+  std::uint16_t reserved = 0;
+  std::uint32_t context = 0;   // communicator context id
+  std::int32_t source = 0;     // sender's rank in that communicator
+  std::int32_t tag = 0;
+  std::uint64_t size = 0;      // bytes of the whole message
+  std::uint64_t sender_req = 0;  // the sender's request, echoed in fin/ack/cts_pipe
+  std::uint64_t addr = 0;      // rts: the sender's buffer
+};
+static_assert(sizeof(MsgHeader) == 40);
+
+}  // namespace parley::p2p

@@ -1,0 +1,62 @@
+// Requests: the state of one nonblocking operation, from posting to
+// completion. Allocated from a free list; completion is a flag the engine
+// sets. The C layer hands out integer handles that index them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "base/intrusive_list.hpp"
+#include "comm/communicator.hpp"
+#include "p2p/match.hpp"
+
+namespace parley::p2p {
+
+enum class RequestKind : std::uint8_t { send, recv, generalized };
+enum class SendMode : std::uint8_t { standard, sync, ready, buffered };
+
+// What MPI_Status reports, in runtime terms.
+struct StatusInfo {
+  int source = -1;  // MPI_ANY_SOURCE until matched
+  int tag = -1;
+  int error = 0;
+  std::size_t bytes = 0;
+  bool cancelled = false;
+};
+
+// The message buffer of an operation: contiguous bytes for now; the datatype
+// engine replaces this with (base, count, type) walked by pack/unpack/iov.
+struct Buffer {
+  void* base = nullptr;
+  std::size_t bytes = 0;
+};
+
+struct Request {
+  RequestKind kind = RequestKind::send;
+  SendMode mode = SendMode::standard;
+  bool complete = false;
+  bool persistent = false;  // MPI_*_init: survives completion until freed
+  bool active = false;      // persistent: started and not yet completed
+  bool user_freed = false;  // MPI_Request_free before completion: free when done
+  StatusInfo status;
+
+  Communicator* comm = nullptr;
+  int peer = 0;  // destination (send) or source (recv), in comm's ranks
+  int tag = 0;
+  Buffer buf;
+
+  PostedRecv posted;      // recv: its entry in the matching engine
+  ListLink pending_link;  // send: queued behind earlier sends to the same peer
+  int dest_local = -1;    // send: the destination's local (shm) rank
+  int handle = 0;         // the C handle naming it, if any
+
+  // Generalized requests (MPI_Grequest_start): the user's callbacks.
+  void* greq_query = nullptr;
+  void* greq_free = nullptr;
+  void* greq_cancel = nullptr;
+  void* greq_state = nullptr;
+
+  Request* next_free = nullptr;  // free list
+};
+
+}  // namespace parley::p2p

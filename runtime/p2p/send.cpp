@@ -1,0 +1,169 @@
+// Sending side of the point-to-point protocol: eager sends into the peer's
+// queue, rendezvous announcements, per-peer queues that keep MPI's
+// non-overtaking order when a queue is full, and control replies.
+#include <mpi.h>
+
+#include <cstring>
+
+#include "engine/engine.hpp"
+
+namespace parley {
+
+using p2p::MsgHeader;
+using p2p::MsgType;
+using p2p::Request;
+
+namespace {
+
+std::span<const std::byte> bytes_of(const MsgHeader& h) {
+  return {reinterpret_cast<const std::byte*>(&h), sizeof h};
+}
+
+}  // namespace
+
+Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, int tag, p2p::SendMode mode) {
+  if (Status st = check_reachable(comm->world_rank(dest), comm, dest); !st) return st;
+  Request* r = alloc_request();
+  r->kind = p2p::RequestKind::send;
+  r->mode = mode;
+  r->comm = comm;
+  r->peer = dest;
+  r->tag = tag;
+  r->buf = buf;
+  if (Status st = start(r); !st) {
+    free_request(r);
+    return st;
+  }
+  return r;
+}
+
+Status Engine::start(Request* r) {
+  r->complete = false;
+  r->active = true;
+  r->status = p2p::StatusInfo{};
+  if (r->peer == MPI_PROC_NULL) {
+    r->status.source = MPI_PROC_NULL;
+    r->status.tag = MPI_ANY_TAG;
+    complete(r);
+    return Status::ok();
+  }
+  if (r->kind == p2p::RequestKind::recv) {
+    start_recv(r);
+    return Status::ok();
+  }
+  const int world = r->comm->world_rank(r->peer);
+  if (world == world_rank_) {
+    send_to_self(r);
+    return Status::ok();
+  }
+  r->dest_local = local_of_world(world);
+  Peer& p = peers_[static_cast<std::size_t>(r->dest_local)];
+  // Behind earlier queued sends to the same peer, or the ring is full: queue.
+  if (!p.pending.empty() || !try_transmit(r)) {
+    p.pending.push_back(r);
+    make_busy(r->dest_local);
+  }
+  return Status::ok();
+}
+
+bool Engine::try_transmit(Request* r) {
+  MsgHeader h{};
+  h.context = r->comm->context_id();
+  h.source = r->comm->rank();
+  h.tag = r->tag;
+  h.size = r->buf.bytes;
+  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  const bool eager = r->buf.bytes <= eager_max_;
+  if (eager) {
+    h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
+  } else {
+    h.type = MsgType::rts;
+    h.addr = reinterpret_cast<std::uint64_t>(r->buf.base);
+  }
+  iovec iov{r->buf.base, eager ? r->buf.bytes : 0};
+  auto st = queues_.try_send(static_cast<std::uint32_t>(r->dest_local), bytes_of(h),
+                             transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
+  if (st.would_block()) return false;
+  if (!st.ok()) {
+    r->status.error = MPI_ERR_OTHER;
+    complete(r);
+    return true;
+  }
+  // Plain eager sends are done once the data sits in the peer's queue;
+  // synchronous ones wait for the ack, rendezvous ones for fin/cts_pipe.
+  if (h.type == MsgType::eager) complete(r);
+  return true;
+}
+
+void Engine::send_control(int local, const MsgHeader& h) {
+  Peer& p = peers_[static_cast<std::size_t>(local)];
+  if (p.control.empty()) {
+    auto st = queues_.try_send(static_cast<std::uint32_t>(local), bytes_of(h), {});
+    if (!st.would_block()) return;
+  }
+  p.control.push_back(h);
+  make_busy(local);
+}
+
+void Engine::flush_peer(int local) {
+  Peer& p = peers_[static_cast<std::size_t>(local)];
+  while (!p.control.empty()) {
+    auto st = queues_.try_send(static_cast<std::uint32_t>(local), bytes_of(p.control.front()), {});
+    if (st.would_block()) return;
+    p.control.pop_front();
+  }
+  while (Request* r = p.pending.front()) {
+    p.pending.remove(r);
+    if (!try_transmit(r)) {
+      // Still full: put it back at the head, order unchanged.
+      p.pending.push_front(r);
+      return;
+    }
+  }
+}
+
+void Engine::make_busy(int local) {
+  Peer& p = peers_[static_cast<std::size_t>(local)];
+  if (p.busy) return;
+  p.busy = true;
+  busy_peers_.push_back(local);
+}
+
+void Engine::send_to_self(Request* r) {
+  MsgHeader h{};
+  h.type = MsgType::eager;
+  h.context = r->comm->context_id();
+  h.source = r->comm->rank();
+  h.tag = r->tag;
+  h.size = r->buf.bytes;
+  if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
+    auto* rr = static_cast<Request*>(pr->owner);
+    set_status(rr, h);
+    std::memcpy(rr->buf.base, r->buf.base, rr->status.bytes);
+    complete(rr);
+    complete(r);
+    return;
+  }
+  auto* u = new UnexpectedMsg;
+  u->entry.key = {h.context, h.source, h.tag};
+  u->entry.owner = u;
+  u->header = h;
+  if (r->buf.bytes <= params_.eager_limit && r->mode != p2p::SendMode::sync) {
+    auto* first = static_cast<const std::byte*>(r->buf.base);
+    u->data.assign(first, first + r->buf.bytes);
+    complete(r);
+  } else {
+    // Large or synchronous: the receive copies straight from the sender.
+    u->header.type = MsgType::rts;
+    u->self_send = r;
+  }
+  match_.add_unexpected(&u->entry);
+}
+
+void Engine::complete(Request* r) {
+  r->complete = true;
+  r->active = false;
+  if (r->user_freed) free_request(r);
+}
+
+}  // namespace parley
