@@ -89,12 +89,12 @@ void Engine::progress() {
     queues_.poll([this](const transport::shm::ShmMessage& m) { on_message(m.src, m.header, m.payload); });
   }
   if (!busy_peers_.empty()) {
-    // Iterate over a copy: flushing may retire peers from the busy list.
     for (std::size_t i = 0; i < busy_peers_.size();) {
       int local = busy_peers_[i];
       flush_peer(local);
       Peer& p = peers_[static_cast<std::size_t>(local)];
       if (p.pending.empty() && p.control.empty() && !p.pipe_rx && p.pipe_rx_waiting.empty() && !p.pipe_tx) {
+        p.busy = false;
         busy_peers_[i] = busy_peers_.back();
         busy_peers_.pop_back();
       } else {
