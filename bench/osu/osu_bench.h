@@ -36,9 +36,9 @@ enum { LARGE_MESSAGE = 8192 };
 
 /* Every MPI return code is checked: a failure ends the job with the call
  * that failed rather than printing a misleading number. */
-#define CHECK(call)                                                                   \
-  do {                                                                                \
-    int check_rc_ = (call);                                                           \
+#define CHECK(call)                                                                      \
+  do {                                                                                   \
+    int check_rc_ = (call);                                                              \
     if (check_rc_ != MPI_SUCCESS) bench_fail_call(#call, check_rc_, __FILE__, __LINE__); \
   } while (0)
 
@@ -79,9 +79,12 @@ static inline size_t bench_parse_size(const char* s) {
   char* end = NULL;
   unsigned long long v = strtoull(s, &end, 10);
   if (end == s) return 0;
-  if (*end == 'k' || *end == 'K') v <<= 10, ++end;
-  else if (*end == 'm' || *end == 'M') v <<= 20, ++end;
-  else if (*end == 'g' || *end == 'G') v <<= 30, ++end;
+  if (*end == 'k' || *end == 'K')
+    v <<= 10, ++end;
+  else if (*end == 'm' || *end == 'M')
+    v <<= 20, ++end;
+  else if (*end == 'g' || *end == 'G')
+    v <<= 30, ++end;
   if (*end == 'B' || *end == 'b') ++end;
   return *end == '\0' ? (size_t)v : 0;
 }
@@ -105,18 +108,29 @@ static inline BenchOptions bench_parse(int argc, char** argv) {
     const char* a = argv[i];
     const char* v = (i + 1 < argc) ? argv[i + 1] : NULL;
     int takes_value = 1;
-    if (strcmp(a, "-m") == 0 && v) o.max_size = bench_parse_size(v);
-    else if (strcmp(a, "-i") == 0 && v) o.iters = atol(v);
-    else if (strcmp(a, "-x") == 0 && v) o.warmup = atol(v);
-    else if (strcmp(a, "-t") == 0 && v) o.budget = atof(v);
-    else if (strcmp(a, "-w") == 0 && v) o.window = atoi(v);
-    else if (strcmp(a, "-c") == 0) o.check = 1, takes_value = 0;
-    else if (strcmp(a, "-z") == 0) o.zero = 1, takes_value = 0;
+    if (strcmp(a, "-m") == 0 && v)
+      o.max_size = bench_parse_size(v);
+    else if (strcmp(a, "-i") == 0 && v)
+      o.iters = atol(v);
+    else if (strcmp(a, "-x") == 0 && v)
+      o.warmup = atol(v);
+    else if (strcmp(a, "-t") == 0 && v)
+      o.budget = atof(v);
+    else if (strcmp(a, "-w") == 0 && v)
+      o.window = atoi(v);
+    else if (strcmp(a, "-c") == 0)
+      o.check = 1, takes_value = 0;
+    else if (strcmp(a, "-z") == 0)
+      o.zero = 1, takes_value = 0;
     else {
       int rank = 0;
       (void)MPI_Comm_rank(MPI_COMM_WORLD, &rank);
       if (rank == 0) bench_usage(argv[0]);
-      bench_die(strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 ? "" : "bad arguments");
+      if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        CHECK(MPI_Finalize());
+        exit(0);
+      }
+      bench_die("bad arguments");
     }
     i += takes_value;
   }
@@ -182,8 +196,10 @@ static inline void bench_gather_double(double mine, int first, int count, double
   if (rank == 0) {
     for (int i = 0; i < count; ++i) {
       int r = first + i;
-      if (r == 0) out[i] = mine;
-      else CHECK(MPI_Recv(&out[i], 1, MPI_DOUBLE, r, TAG_GATHER, comm, MPI_STATUS_IGNORE));
+      if (r == 0)
+        out[i] = mine;
+      else
+        CHECK(MPI_Recv(&out[i], 1, MPI_DOUBLE, r, TAG_GATHER, comm, MPI_STATUS_IGNORE));
     }
   } else if (rank >= first && rank < first + count) {
     CHECK(MPI_Send(&mine, 1, MPI_DOUBLE, 0, TAG_GATHER, comm));
@@ -200,7 +216,7 @@ static inline long bench_warmup(const BenchOptions* o, size_t size, long small, 
  * (as many as fit the budget, between lo and hi) and tells every rank, so
  * each size costs about the same wall time however slow the machine is. */
 static inline long bench_pick_iters(const BenchOptions* o, size_t size, double warm_seconds, long warm_iters,
-                             long small_max, long large_max, long lo, MPI_Comm comm) {
+                                    long small_max, long large_max, long lo, MPI_Comm comm) {
   long hi = size <= LARGE_MESSAGE ? small_max : large_max;
   long n = hi;
   if (o->iters > 0) {

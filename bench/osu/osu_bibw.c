@@ -3,7 +3,6 @@
  * as the sum of both directions in MB/s (10^6 bytes per second, as OSU
  * osu_bibw does). Window and receive slots as in osu_bw. */
 #include "osu_bench.h"
-
 #include "osu_window.h"
 
 int main(int argc, char** argv) {
@@ -16,7 +15,7 @@ int main(int argc, char** argv) {
 
   Window w = window_create(&o, 1, 1);
   if (rank == 0) {
-    printf("# Parley OSU-style bidirectional bandwidth test (window of %d each way, capped to %d MiB), 2 ranks\n",
+    printf("# Parley OSU-style bidirectional bandwidth test (window of %d each way, capped to %d MiB)\n",
            o.window, (int)(WINDOW_BYTES >> 20));
     printf("# %-8s%18s\n", "Size", "Bandwidth (MB/s)");
     fflush(stdout);

@@ -4,7 +4,6 @@
  * its own slot (overlapping pending receives are erroneous MPI); the window
  * shrinks for the largest sizes so the slots fit in 64 MiB. */
 #include "osu_bench.h"
-
 #include "osu_window.h"
 
 int main(int argc, char** argv) {

@@ -4,7 +4,6 @@
  * time the slowest pair took, so pairs that did not overlap are not counted
  * as if they had. */
 #include "osu_bench.h"
-
 #include "osu_window.h"
 
 int main(int argc, char** argv) {
@@ -22,9 +21,10 @@ int main(int argc, char** argv) {
   double* times = malloc(sizeof(double) * (size_t)pairs);
   if (times == NULL) bench_die("out of memory");
   if (rank == 0) {
-    printf("# Parley OSU-style multiple bandwidth / message rate test (window of %d, capped to %d MiB), "
-           "%d pair%s\n",
-           o.window, (int)(WINDOW_BYTES >> 20), pairs, pairs == 1 ? "" : "s");
+    printf(
+        "# Parley OSU-style multiple bandwidth / message rate test (window %d, capped to %d MiB), "
+        "%d pair%s\n",
+        o.window, (int)(WINDOW_BYTES >> 20), pairs, pairs == 1 ? "" : "s");
     printf("# %-8s%18s%18s\n", "Size", "MB/s", "Messages/s");
     fflush(stdout);
   }
