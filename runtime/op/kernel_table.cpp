@@ -21,19 +21,23 @@ using K = BasicKind;
 template <class T>
 using Wide = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
 
+// __float128 (MPI_REAL16) is not std::is_floating_point under -std=c++20.
+template <class T>
+inline constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, __float128>;
+
 template <class T>
 struct Max {
   static T f(T a, T b) {
     // NaN propagates: MAX(NaN, x) = MAX(x, NaN) = NaN, so the result does not
     // depend on the order in which ranks are combined.
-    if constexpr (std::is_floating_point_v<T>) return (a > b || a != a) ? a : b;
+    if constexpr (kIsFloat<T>) return (a > b || a != a) ? a : b;
     else return a > b ? a : b;
   }
 };
 template <class T>
 struct Min {
   static T f(T a, T b) {
-    if constexpr (std::is_floating_point_v<T>) return (a < b || a != a) ? a : b;
+    if constexpr (kIsFloat<T>) return (a < b || a != a) ? a : b;
     else return a < b ? a : b;
   }
 };
