@@ -10,6 +10,8 @@
 namespace parley::dt {
 
 using Status = parley::Status;
+template <class T>
+using Result = parley::Result<T>;
 
 // MPI error classes as plain ints (the C layer maps them 1:1 to MPI_ERR_*).
 inline constexpr int kErrCount = 2;      // MPI_ERR_COUNT
