@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <string>
 
+#include "engine/engine.hpp"
 #include "parley_version.h"
+#include "transport/shm/shm_config.hpp"
 
 namespace {
 
@@ -51,9 +54,40 @@ void print_topology() {
   hwloc_topology_destroy(topo);
 }
 
+// The tunables: name, default, what it does, and the value this
+// environment sets (defaults come from the structs that use them).
+void print_params() {
+  const parley::EngineParams engine;
+  const parley::transport::shm::ShmConfig shm;
+  struct Param {
+    const char* name;
+    std::string def;
+    const char* what;
+  };
+  const Param params[] = {
+      {"PARLEY_EAGER_LIMIT", std::to_string(engine.eager_limit),
+       "largest message sent eagerly (bytes); larger ones use rendezvous (CMA or the copy pipeline)"},
+      {"PARLEY_SPIN_COUNT", std::to_string(engine.spin_count),
+       "polls before a waiting rank yields its core (0 when the node is oversubscribed)"},
+      {"PARLEY_SHM_CELL_SIZE", std::to_string(shm.cell_size), "shared-memory queue cell bytes (power of two)"},
+      {"PARLEY_SHM_RING_CELLS", std::to_string(shm.ring_cells),
+       "cells per ordered pair of ranks (power of two); the eager limit is capped at half the ring"},
+      {"PARLEY_SHM_PIPE_CHUNK", std::to_string(shm.pipe_chunk), "copy-pipeline bounce slot bytes (CMA refused)"},
+      {"PARLEY_SHM_PIPE_SLOTS", std::to_string(shm.pipe_slots), "copy-pipeline slots per ordered pair"},
+      {"PARLEY_SHM_CMA", "auto", "0 turns single-copy CMA off (copy pipeline), 1/auto use it when allowed"},
+      {"PARLEY_TIMEOUT", "none", "parleyrun --timeout in seconds (also MPIEXEC_TIMEOUT)"},
+  };
+  std::printf("%-24s %-10s %-10s %s\n", "variable", "default", "set to", "meaning");
+  for (const Param& p : params) {
+    const char* v = std::getenv(p.name);
+    std::printf("%-24s %-10s %-10s %s\n", p.name, p.def.c_str(), v != nullptr ? v : "-", p.what);
+  }
+}
+
 void usage() {
   std::printf(
-      "usage: parley-info [--version] [--help]\n"
+      "usage: parley-info [--version] [--params] [--help]\n"
+      "  --params  the PARLEY_* tunables, their defaults and this environment's values\n"
       "Prints Parley's version, build options, transports, the libfabric\n"
       "providers it can use and a summary of this machine's topology.\n");
 }
@@ -64,6 +98,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--version") || !std::strcmp(argv[i], "-V")) {
       std::printf("parley-info (Parley) %s\n", PARLEY_VERSION);
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--params")) {
+      print_params();
       return 0;
     }
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
@@ -79,7 +117,8 @@ int main(int argc, char** argv) {
   std::printf("MPI standard:     4.0 (MPICH ABI, libmpi.so.12 / libmpich.so.12)\n");
   std::printf("build:            %s\n", PARLEY_BUILD_INFO);
   std::printf("host:             %s\n", host);
-  std::printf("transports:       none yet (point-to-point arrives with its issue)\n");
+  std::printf("transports:       self (a rank to itself), shm (ranks on one node: shared-memory queues,\n"
+              "                  CMA single-copy rendezvous, copy-pipeline fallback); see --params\n");
   print_providers();
   print_topology();
   return 0;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "c_api.hpp"
+#include "pt2pt_args.hpp"
 #include "parley_version.h"
 
 using parley::Runtime;
@@ -41,6 +42,8 @@ int PMPI_Init_thread(int* argc, char*** argv, int required, int* provided) {
 
 int PMPI_Finalize(void) {
   Runtime::get().set_current_call("MPI_Finalize");
+  // Buffered sends still in flight complete before the transports close.
+  if (Runtime::get().initialized() && !Runtime::get().finalized()) parley::c::bsend_flush();
   Status st = Runtime::get().finalize();
   Runtime::get().set_current_call(nullptr);
   if (!st) return report("MPI_Finalize", MPI_COMM_WORLD, st);

@@ -19,6 +19,8 @@ namespace {
 
 Engine& engine() { return Runtime::get().engine(); }
 
+}  // namespace
+
 // Checks a send's arguments and creates its (started or inactive) request.
 int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
               SendMode mode, bool persistent, Request** out) {
@@ -30,6 +32,7 @@ int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int
   if (Status st = check_dest(*c, dest); !st) return report(fn, comm, st);
   if (Status st = check_send_tag(tag); !st) return report(fn, comm, st);
   p2p::Buffer b{const_cast<void*>(buf), bytes};
+  if (mode == SendMode::buffered) return make_bsend(fn, c, b, dest, tag, persistent, out);
   if (persistent || dest == MPI_PROC_NULL) {
     Request* r = engine().alloc_request();
     r->kind = p2p::RequestKind::send;
@@ -106,7 +109,6 @@ int nonblocking(int rc, Request* r, MPI_Request* request) {
   return rc;
 }
 
-}  // namespace
 }  // namespace parley::c
 
 using namespace parley::c;
@@ -119,6 +121,9 @@ int PMPI_Ssend(const void* buf, int count, MPI_Datatype datatype, int dest, int 
 }
 int PMPI_Rsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
   return blocking_send("MPI_Rsend", buf, count, datatype, dest, tag, comm, SendMode::ready);
+}
+int PMPI_Bsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
+  return blocking_send("MPI_Bsend", buf, count, datatype, dest, tag, comm, SendMode::buffered);
 }
 
 int PMPI_Recv(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Status* status) {
@@ -142,6 +147,8 @@ PARLEY_NONBLOCKING_SEND(PMPI_Irsend, "MPI_Irsend", SendMode::ready, false)
 PARLEY_NONBLOCKING_SEND(PMPI_Send_init, "MPI_Send_init", SendMode::standard, true)
 PARLEY_NONBLOCKING_SEND(PMPI_Ssend_init, "MPI_Ssend_init", SendMode::sync, true)
 PARLEY_NONBLOCKING_SEND(PMPI_Rsend_init, "MPI_Rsend_init", SendMode::ready, true)
+PARLEY_NONBLOCKING_SEND(PMPI_Ibsend, "MPI_Ibsend", SendMode::buffered, false)
+PARLEY_NONBLOCKING_SEND(PMPI_Bsend_init, "MPI_Bsend_init", SendMode::buffered, true)
 #undef PARLEY_NONBLOCKING_SEND
 
 int PMPI_Irecv(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
@@ -224,23 +231,5 @@ int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status* status) {
   engine().wait_until([&] { return engine().iprobe(c, source, tag, st); });
   Runtime::get().set_current_call(nullptr);
   fill_status(status, st);
-  return MPI_SUCCESS;
-}
-
-int PMPI_Get_count(const MPI_Status* status, MPI_Datatype datatype, int* count) {
-  constexpr const char* fn = "MPI_Get_count";
-  if (status == nullptr || status == MPI_STATUS_IGNORE) return report(fn, MPI_COMM_WORLD, null_arg("status"));
-  if (count == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("count"));
-  std::size_t bytes = 0;
-  if (Status st = check_count_type(nullptr, 0, datatype, bytes); !st) return report(fn, MPI_COMM_WORLD, st);
-  std::size_t size = *basic_type_size(datatype);
-  std::size_t total = status_bytes(status);
-  if (size == 0) {
-    *count = 0;
-  } else if (total % size != 0 || total / size > 0x7fffffff) {
-    *count = MPI_UNDEFINED;
-  } else {
-    *count = static_cast<int>(total / size);
-  }
   return MPI_SUCCESS;
 }

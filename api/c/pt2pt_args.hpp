@@ -12,6 +12,34 @@
 
 namespace parley::c {
 
+// Shared by the point-to-point entry points (pt2pt.cpp, bsend.cpp,
+// probe.cpp): each checks its arguments, reports through the error handler
+// and returns the MPI return code; *out is set only on success.
+int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
+              p2p::SendMode mode, bool persistent, p2p::Request** out);
+int make_recv(const char* fn, void* buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+              bool persistent, p2p::Request** out);
+// Waits for a request the caller owns privately, fills status, reports its
+// error and frees it.
+int finish_blocking(const char* fn, MPI_Comm comm, p2p::Request* r, MPI_Status* status);
+// Publishes a new request under a handle when rc is MPI_SUCCESS.
+int nonblocking(int rc, p2p::Request* r, MPI_Request* request);
+
+// Buffered sends (bsend.cpp): copies the message into the attached buffer
+// and sends it from there; the returned request is already complete (or,
+// when persistent, inactive until MPI_Start calls bsend_start).
+int make_bsend(const char* fn, Communicator* comm, p2p::Buffer buf, int dest, int tag, bool persistent,
+               p2p::Request** out);
+Status bsend_start(p2p::Request* r);
+// Completes every buffered send still in flight (MPI_Finalize, detach).
+void bsend_flush();
+
+// Generalized requests (grequest.cpp): calls the query then the free
+// function once the request is complete; returns the first error.
+int grequest_finish(p2p::Request* r, MPI_Status* status);
+// Calls the cancel function (with whether the request already completed).
+int grequest_cancel(p2p::Request* r);
+
 inline Status check_count_type(const void* buf, int count, MPI_Datatype type, std::size_t& bytes) {
   if (count < 0) return Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")");
   if (type == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, "datatype is MPI_DATATYPE_NULL");

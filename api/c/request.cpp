@@ -40,6 +40,13 @@ bool participates(const Request* r) { return r != nullptr && (!r->persistent || 
 // handle becomes MPI_REQUEST_NULL, except for persistent requests, which
 // become inactive. Returns the operation's error class.
 int retire(MPI_Request* handle, Request* r, MPI_Status* status) {
+  if (r->kind == parley::p2p::RequestKind::generalized) {
+    int gerr = grequest_finish(r, status);
+    requests().erase(*handle);
+    engine().free_request(r);
+    *handle = MPI_REQUEST_NULL;
+    return gerr;
+  }
   fill_status(status, r->status);
   int err = r->status.error;
   if (r->persistent) {
@@ -259,7 +266,9 @@ int PMPI_Start(MPI_Request* request) {
   if (r == nullptr || !r->persistent)
     return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "request is not a persistent request"));
   if (r->active) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "persistent request is already active"));
-  if (Status st = engine().start(r); !st) return report(fn, MPI_COMM_WORLD, st);
+  Status st = r->mode == parley::p2p::SendMode::buffered && r->kind == parley::p2p::RequestKind::send ? bsend_start(r)
+                                                                                    : engine().start(r);
+  if (!st) return report(fn, MPI_COMM_WORLD, st);
   return MPI_SUCCESS;
 }
 
@@ -276,6 +285,19 @@ int PMPI_Request_free(MPI_Request* request) {
   Request* r = nullptr;
   if (Status st = resolve(*request, r); !st) return report(fn, MPI_COMM_WORLD, st);
   if (r == nullptr) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "request is MPI_REQUEST_NULL"));
+  if (r->kind == parley::p2p::RequestKind::generalized && !r->complete) {
+    // Keeps its handle slot until MPI_Grequest_complete names it again.
+    r->user_freed = true;
+    *request = MPI_REQUEST_NULL;
+    return MPI_SUCCESS;
+  }
+  if (r->kind == parley::p2p::RequestKind::generalized) {
+    requests().erase(*request);
+    *request = MPI_REQUEST_NULL;
+    int err = grequest_finish(r, MPI_STATUS_IGNORE);
+    engine().free_request(r);
+    return err == MPI_SUCCESS ? MPI_SUCCESS : report(fn, MPI_COMM_WORLD, Status(err, "the generalized request's free function failed"));
+  }
   requests().erase(*request);
   *request = MPI_REQUEST_NULL;
   // An operation in flight finishes on its own; the engine frees it then.
@@ -309,6 +331,11 @@ int PMPI_Cancel(MPI_Request* request) {
   Request* r = nullptr;
   if (Status st = resolve(*request, r); !st) return report(fn, MPI_COMM_WORLD, st);
   if (r == nullptr) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "request is MPI_REQUEST_NULL"));
+  if (r->kind == parley::p2p::RequestKind::generalized) {
+    if (int err = grequest_cancel(r); err != MPI_SUCCESS)
+      return report(fn, MPI_COMM_WORLD, Status(err, "the generalized request's cancel function failed"));
+    return MPI_SUCCESS;
+  }
   engine().cancel(r);
   return MPI_SUCCESS;
 }

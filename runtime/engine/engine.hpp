@@ -55,6 +55,12 @@ class Engine {
   Status start(p2p::Request* r);
   // Looks for a message matching (source, tag) without receiving it.
   bool iprobe(Communicator* comm, int source, int tag, p2p::StatusInfo& status);
+  // MPI_Improbe: takes the earliest message matching (source, tag) out of
+  // matching and returns it as an opaque token (nullptr if none), so that no
+  // other receive can take it; mrecv() receives it.
+  void* improbe(Communicator* comm, int source, int tag, p2p::StatusInfo& status);
+  // Starts the receive r (buffer, comm set) on a message from improbe().
+  void mrecv(p2p::Request* r, void* message);
   // MPI_Cancel: a posted receive is withdrawn; sends complete normally.
   void cancel(p2p::Request* r);
 

@@ -49,6 +49,23 @@ bool Engine::iprobe(Communicator* comm, int source, int tag, p2p::StatusInfo& st
   return true;
 }
 
+void* Engine::improbe(Communicator* comm, int source, int tag, p2p::StatusInfo& status) {
+  progress();
+  p2p::Unexpected* u = match_.find_unexpected({comm->context_id(), source, tag}, true);
+  if (u == nullptr) return nullptr;
+  const MsgHeader& h = static_cast<UnexpectedMsg*>(u->owner)->header;
+  status = p2p::StatusInfo{h.source, h.tag, 0, h.size, false};
+  return u->owner;
+}
+
+void Engine::mrecv(Request* r, void* message) {
+  r->kind = p2p::RequestKind::recv;
+  r->complete = false;
+  r->active = true;
+  r->status = p2p::StatusInfo{};
+  deliver_unexpected(r, static_cast<UnexpectedMsg*>(message));
+}
+
 void Engine::cancel(Request* r) {
   if (r->complete) return;
   if (r->kind == p2p::RequestKind::recv) {

@@ -1,0 +1,190 @@
+// Matched probes on the C ABI (MPI-3.1 §3.8.2–3.8.3): MPI_Mprobe/Improbe
+// take a message out of matching and name it with an MPI_Message handle,
+// so that only MPI_Mrecv/Imrecv on that handle can receive it (safe with
+// threads, unlike Probe followed by Recv).
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "pt2pt_args.hpp"
+#include "request_table.hpp"
+
+using parley::Runtime;
+using parley::Status;
+using parley::c::report;
+using parley::Communicator;
+using parley::p2p::Request;
+namespace p2p = parley::p2p;
+
+namespace parley::c {
+namespace {
+
+Engine& engine() { return Runtime::get().engine(); }
+
+// MPI_Message handles: 0xec000000 | index (an indirect request-kind handle
+// in MPICH's encoding, distinct from MPI_MESSAGE_NULL and _NO_PROC).
+class MessageTable {
+ public:
+  static constexpr std::uint32_t kTag = 0xec000000u;
+  static constexpr std::uint32_t kTagMask = 0xfc000000u;
+
+  MPI_Message insert(void* token, Communicator* comm) {
+    std::uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      index = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+    }
+    slots_[index] = Slot{token, comm};
+    return static_cast<MPI_Message>(kTag | index);
+  }
+  // Removes a live handle and returns its slot; token is nullptr if invalid.
+  bool take(MPI_Message h, void*& token, Communicator*& comm) {
+    auto u = static_cast<std::uint32_t>(h);
+    if ((u & kTagMask) != kTag) return false;
+    std::uint32_t index = u & ~kTagMask;
+    if (index >= slots_.size() || slots_[index].token == nullptr) return false;
+    token = slots_[index].token;
+    comm = slots_[index].comm;
+    slots_[index] = Slot{};
+    free_.push_back(index);
+    return true;
+  }
+
+ private:
+  struct Slot {
+    void* token = nullptr;
+    Communicator* comm = nullptr;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+};
+
+MessageTable& messages() {
+  static MessageTable t;
+  return t;
+}
+
+void proc_null_status(MPI_Status* status) {
+  p2p::StatusInfo st;
+  st.source = MPI_PROC_NULL;
+  st.tag = MPI_ANY_TAG;
+  fill_status(status, st);
+}
+
+// Arguments shared by Mprobe and Improbe; c is set on success.
+int check_probe(const char* fn, int source, int tag, MPI_Comm comm, MPI_Message* message, Communicator*& c) {
+  if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  c = lookup_comm(comm);
+  if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
+  if (message == nullptr) return report(fn, comm, null_arg("message"));
+  if (Status st = check_source(*c, source); !st) return report(fn, comm, st);
+  if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
+  return MPI_SUCCESS;
+}
+
+// Resolves the message handle and creates the receive request for it.
+// *r stays nullptr for MPI_MESSAGE_NO_PROC.
+int start_mrecv(const char* fn, void* buf, int count, MPI_Datatype type, MPI_Message* message, Request** r) {
+  *r = nullptr;
+  if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (message == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("message"));
+  std::size_t bytes = 0;
+  if (Status st = check_count_type(buf, count, type, bytes); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (*message == MPI_MESSAGE_NO_PROC) {
+    *message = MPI_MESSAGE_NULL;
+    return MPI_SUCCESS;
+  }
+  void* token = nullptr;
+  Communicator* comm = nullptr;
+  if (!messages().take(*message, token, comm)) {
+    return report(fn, MPI_COMM_WORLD,
+                  Status(MPI_ERR_REQUEST, *message == MPI_MESSAGE_NULL
+                                              ? std::string("message is MPI_MESSAGE_NULL")
+                                              : "invalid message handle " + std::to_string(*message) +
+                                                    " (already received, or not from MPI_Mprobe/Improbe)"));
+  }
+  *message = MPI_MESSAGE_NULL;
+  Request* req = engine().alloc_request();
+  req->comm = comm;
+  req->buf = p2p::Buffer{buf, bytes};
+  engine().mrecv(req, token);
+  *r = req;
+  return MPI_SUCCESS;
+}
+
+}  // namespace
+}  // namespace parley::c
+
+using namespace parley::c;
+
+int PMPI_Improbe(int source, int tag, MPI_Comm comm, int* flag, MPI_Message* message, MPI_Status* status) {
+  constexpr const char* fn = "MPI_Improbe";
+  Communicator* c = nullptr;
+  if (int rc = check_probe(fn, source, tag, comm, message, c); rc != MPI_SUCCESS) return rc;
+  if (flag == nullptr) return report(fn, comm, null_arg("flag"));
+  if (source == MPI_PROC_NULL) {
+    *flag = 1;
+    *message = MPI_MESSAGE_NO_PROC;
+    proc_null_status(status);
+    return MPI_SUCCESS;
+  }
+  p2p::StatusInfo st;
+  void* token = engine().improbe(c, source, tag, st);
+  *flag = token != nullptr ? 1 : 0;
+  if (token != nullptr) {
+    *message = messages().insert(token, c);
+    fill_status(status, st);
+  }
+  return MPI_SUCCESS;
+}
+
+int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message* message, MPI_Status* status) {
+  constexpr const char* fn = "MPI_Mprobe";
+  Communicator* c = nullptr;
+  if (int rc = check_probe(fn, source, tag, comm, message, c); rc != MPI_SUCCESS) return rc;
+  if (source == MPI_PROC_NULL) {
+    *message = MPI_MESSAGE_NO_PROC;
+    proc_null_status(status);
+    return MPI_SUCCESS;
+  }
+  p2p::StatusInfo st;
+  void* token = nullptr;
+  Runtime::get().set_current_call(fn);
+  engine().wait_until([&] { return (token = engine().improbe(c, source, tag, st)) != nullptr; });
+  Runtime::get().set_current_call(nullptr);
+  *message = messages().insert(token, c);
+  fill_status(status, st);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Mrecv(void* buf, int count, MPI_Datatype datatype, MPI_Message* message, MPI_Status* status) {
+  constexpr const char* fn = "MPI_Mrecv";
+  Request* r = nullptr;
+  if (int rc = start_mrecv(fn, buf, count, datatype, message, &r); rc != MPI_SUCCESS) return rc;
+  if (r == nullptr) {
+    proc_null_status(status);
+    return MPI_SUCCESS;
+  }
+  return finish_blocking(fn, MPI_COMM_WORLD, r, status);
+}
+
+int PMPI_Imrecv(void* buf, int count, MPI_Datatype datatype, MPI_Message* message, MPI_Request* request) {
+  constexpr const char* fn = "MPI_Imrecv";
+  if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
+  Request* r = nullptr;
+  if (int rc = start_mrecv(fn, buf, count, datatype, message, &r); rc != MPI_SUCCESS) return rc;
+  if (r == nullptr) {
+    // MPI_MESSAGE_NO_PROC: a receive from MPI_PROC_NULL, complete at once.
+    r = engine().alloc_request();
+    r->kind = p2p::RequestKind::recv;
+    r->peer = MPI_PROC_NULL;
+    r->status.source = MPI_PROC_NULL;
+    r->status.tag = MPI_ANY_TAG;
+    r->complete = true;
+  }
+  return nonblocking(MPI_SUCCESS, r, request);
+}
