@@ -10,6 +10,7 @@
 
 #include "abi/not_implemented.h"
 #include "c_api.hpp"
+#include "comm_handles.hpp"
 #include "errors/error_codes.hpp"
 
 namespace parley::c {
@@ -39,11 +40,12 @@ std::unique_ptr<Communicator> g_self;
 void create_predefined_comms() {
   const auto& job = Runtime::get().job();
   // Context ids 0/1 belong to WORLD, 2/3 to SELF; later ones are agreed
-  // collectively by the communicator constructors.
-  g_world = std::make_unique<Communicator>(job.rank, job.size, 0, std::vector<int>{}, "MPI_COMM_WORLD",
+  // collectively by the communicator constructors (runtime/comm/context_pool).
+  g_world = std::make_unique<Communicator>(job.rank, Group::identity(job.size), 0, "MPI_COMM_WORLD",
                                            MPI_ERRORS_ARE_FATAL);
-  g_self = std::make_unique<Communicator>(0, 1, 2, std::vector<int>{job.rank}, "MPI_COMM_SELF",
-                                          MPI_ERRORS_ARE_FATAL);
+  auto self = std::make_shared<Group>();
+  self->append(job.rank);
+  g_self = std::make_unique<Communicator>(0, std::move(self), 2, "MPI_COMM_SELF", MPI_ERRORS_ARE_FATAL);
 }
 
 void destroy_predefined_comms() {
@@ -54,7 +56,7 @@ void destroy_predefined_comms() {
 Communicator* lookup_comm(MPI_Comm comm) {
   if (comm == MPI_COMM_WORLD) return g_world.get();
   if (comm == MPI_COMM_SELF) return g_self.get();
-  return nullptr;
+  return lookup_user_comm(comm);  // comm.cpp's handle table
 }
 
 bool is_valid_errhandler(MPI_Errhandler handler) {
