@@ -1,6 +1,7 @@
 // The predefined ops' element kernels: one function per (op, basic kind) pair
 // that MPI-3.1 5.9.2 allows, each `inout[i] = in[i] op inout[i]` over count
-// naturally aligned elements.
+// naturally aligned elements; in and inout must not overlap (the pointers are
+// restrict inside; reduce() takes care of the in == inout case).
 #pragma once
 
 #include <cstddef>

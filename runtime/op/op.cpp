@@ -136,7 +136,9 @@ Status reduce(const Op& op, const void* in, void* inout, size_t count, const Ele
                                       std::string(dt::kind_info(type.basic).name));
   const dt::KindInfo& info = dt::kind_info(type.basic);
   size_t elements = count * type.basic_per_item;
-  if (aligned(in, info.align) && aligned(inout, info.align)) kernel(in, inout, elements);
+  // The kernels' pointers are restrict: the same buffer on both sides goes
+  // through the scratch copy too.
+  if (in != inout && aligned(in, info.align) && aligned(inout, info.align)) kernel(in, inout, elements);
   else bounce(kernel, in, inout, elements, info.extent);
   return Status::ok();
 }

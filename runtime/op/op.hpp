@@ -93,7 +93,8 @@ Status check(const Op& op, BasicKind kind, Usage usage = Usage::Reduce);
 // inout[i] = in[i] op inout[i] for count items of type (the MPI order: the
 // earlier rank's data is `in`). `in` and `inout` are either the same buffer or
 // do not overlap. Predefined ops run vectorised kernels (any alignment is
-// accepted; misaligned buffers are bounced through an aligned scratch area);
+// accepted; misaligned or identical buffers are bounced through an aligned
+// scratch area);
 // user ops call the user function, split into chunks of at most INT_MAX
 // items for MPI_User_function. Performs check() first.
 Status reduce(const Op& op, const void* in, void* inout, size_t count, const ElementType& type,
