@@ -2,6 +2,13 @@
  * many senders to one ANY_SOURCE receiver; then an unexpected-message flood
  * (100 000 small messages sent before any receive is posted). */
 #include "p2p_common.h"
+#include <sys/resource.h>
+
+static long max_rss_kib(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
 
 #define MSGS 300
 static const int mix[] = {4, 20000, 100, 300000, 16, 70000, 8};
@@ -42,6 +49,7 @@ static void flood(int rank, int size) {
     MPI_Send(&done, 1, MPI_INT, peer, 11, MPI_COMM_WORLD);
   } else {
     /* Receiving the last message first leaves all the others unexpected. */
+    long rss_before = max_rss_kib();
     int done = 0;
     MPI_Recv(&done, 1, MPI_INT, peer, 11, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     int bad = -1;
@@ -51,6 +59,11 @@ static void flood(int rank, int size) {
       if (v != i && bad < 0) bad = i;
     }
     CHECK(done == 1 && bad < 0, "flood: first out-of-order message at %d", bad);
+    /* Each unexpected 4-byte message costs its header and bookkeeping
+     * (about 120 bytes): the flood must stay well inside 64 MiB. */
+    long grew = max_rss_kib() - rss_before;
+    CHECK(grew < 64 * 1024, "flood of %d unexpected messages grew the heap by %ld KiB", FLOOD, grew);
+    if (getenv("PARLEY_TEST_VERBOSE")) printf("flood: peak memory grew by %ld KiB\n", grew);
   }
 }
 
