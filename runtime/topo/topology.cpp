@@ -4,9 +4,71 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace parley::topo {
+
+namespace {
+
+// The divisors of n, ascending.
+std::vector<int> divisors(int n) {
+  std::vector<int> lo, hi;
+  for (int f = 1; static_cast<long>(f) * f <= n; ++f)
+    if (n % f == 0) {
+      lo.push_back(f);
+      if (f != n / f) hi.push_back(n / f);
+    }
+  lo.insert(lo.end(), hi.rbegin(), hi.rend());
+  return lo;
+}
+
+double root(double x, int k) { return std::pow(x, 1.0 / k); }
+
+// Depth-first search for n = f1 * ... * fk, f1 >= ... >= fk, fi <= maxf,
+// with the smallest spread f1 - fk. `cur` holds the factors chosen so far.
+void search(int n, int k, int maxf, const std::vector<int>& divs, std::vector<int>& cur, std::vector<int>& best,
+            int& best_spread) {
+  if (k == 1) {
+    if (n > maxf) return;
+    int spread = (cur.empty() ? n : cur.front()) - n;
+    if (spread < best_spread) {
+      best_spread = spread;
+      best = cur;
+      best.push_back(n);
+    }
+    return;
+  }
+  const int top = cur.empty() ? 0 : cur.front();
+  for (int f : divs) {
+    if (f > maxf) break;
+    if (n % f != 0) continue;
+    // f is the largest of the remaining k factors: f^k >= n.
+    if (root(n, k) > f + 1e-9) continue;
+    // The smallest factor left is at most (n/f)^(1/(k-1)).
+    int first = top == 0 ? f : top;
+    if (first - root(static_cast<double>(n) / f, k - 1) >= best_spread + 1e-9) {
+      if (top == 0) break;  // larger first factors only do worse
+      continue;
+    }
+    cur.push_back(f);
+    search(n / f, k - 1, f, divs, cur, best, best_spread);
+    cur.pop_back();
+  }
+}
+
+// n split into k factors as close to each other as possible, largest first
+// (MPI-3.1 §7.5.2).
+std::vector<int> balanced_factors(int n, int k) {
+  std::vector<int> divs = divisors(n), cur, best;
+  int best_spread = n;  // n x 1 x ... x 1 always works
+  best.assign(static_cast<std::size_t>(k), 1);
+  best[0] = n;
+  search(n, k, n, divs, cur, best, best_spread);
+  return best;
+}
+
+}  // namespace
 
 Status dims_create(int nnodes, std::span<int> dims) {
   if (nnodes < 0) return Status(MPI_ERR_ARG, "nnodes must be non-negative (got " + std::to_string(nnodes) + ")");
@@ -20,12 +82,8 @@ Status dims_create(int nnodes, std::span<int> dims) {
       fixed *= d;
   }
   if (nnodes == 0) {
-    // Only an all-zero grid of zero processes would make sense; the standard
-    // leaves it erroneous unless every entry is already fixed.
-    if (free_count > 0 || !dims.empty()) {
-      for (int& d : dims)
-        if (d == 0) d = 0;
-    }
+    // A grid of no processes: only meaningful with nothing left to choose.
+    if (free_count > 0) return Status(MPI_ERR_DIMS, "nnodes is 0 but some dims are 0 (to be chosen)");
     return Status::ok();
   }
   if (fixed == 0 || nnodes % fixed != 0)
@@ -38,20 +96,7 @@ Status dims_create(int nnodes, std::span<int> dims) {
                                       std::to_string(nnodes));
     return Status::ok();
   }
-  // Prime factors of rest, largest first; each goes to the currently
-  // smallest free dimension. That gives the balanced decomposition the
-  // standard asks for (12 in 2 -> 4x3, 16 in 3 -> 4x2x2, 7 in 2 -> 7x1).
-  std::vector<int> factors;
-  for (int f = 2; static_cast<long>(f) * f <= rest; ++f)
-    while (rest % f == 0) {
-      factors.push_back(f);
-      rest /= f;
-    }
-  if (rest > 1) factors.push_back(rest);
-  std::vector<int> free_dims(static_cast<std::size_t>(free_count), 1);
-  std::sort(factors.rbegin(), factors.rend());
-  for (int f : factors) *std::min_element(free_dims.begin(), free_dims.end()) *= f;
-  std::sort(free_dims.rbegin(), free_dims.rend());
+  std::vector<int> free_dims = balanced_factors(rest, free_count);
   std::size_t k = 0;
   for (int& d : dims)
     if (d == 0) d = free_dims[k++];
