@@ -169,6 +169,8 @@ def run_bench(b, impls, a, cores):
                 failed[name] = failure
                 note('%s %s -n %d failed in run %d of %d: %s\n#   command: %s\n#   (its later runs are skipped)'
                      % (name, b, n, rep + 1, a.reps, failure, ' '.join(cmd)))
+        if not took:
+            break  # every implementation has failed this benchmark
         progress('%s -n %d, run %d/%d: %s' % (b, n, rep + 1, a.reps, ', '.join(took)))
 
     sizes = sorted({s for runs in results.values() for r in runs for s in r})
@@ -185,12 +187,17 @@ def run_bench(b, impls, a, cores):
                   % ' and '.join(others))
     print('# %-8s' % 'Size' + ''.join('%12s' % k for k in names) + ('%10s' % 'ratio' if others else ''))
     ratios = []
+    short = False
     for s in sizes:
-        med = {}
+        med, cell = {}, {}
         for k in names:
             vals = [r[s] for r in results[k] if s in r]
             med[k] = statistics.median(vals) if vals else None
-        line = '%-10d' % s + ''.join('%12s' % fmt(med[k]) for k in names)
+            cell[k] = fmt(med[k])
+            if vals and len(vals) < a.reps:
+                cell[k] += '*'
+                short = True
+        line = '%-10d' % s + ''.join('%12s' % cell[k] for k in names)
         best = [med[k] for k in others if med[k] is not None]
         if 'Parley' in med and med['Parley'] is not None and best:
             ref = min(best) if better == 'lower' else max(best)
@@ -206,6 +213,8 @@ def run_bench(b, impls, a, cores):
         large = [r for r in ratios if r[0] > 8192]
         print('# geometric mean of ratio: all sizes %s, <= 8 KiB %s, > 8 KiB %s'
               % (fmt(gmean(ratios)), fmt(gmean(small)), fmt(gmean(large))))
+    if short:
+        print('# * median of fewer than %d runs: a run of that implementation failed' % a.reps)
     for name, failure in failed.items():
         print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
     sys.stdout.flush()
