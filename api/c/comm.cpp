@@ -298,3 +298,19 @@ int PMPI_Comm_get_info(MPI_Comm comm, MPI_Info* info_used) {
     return Status::ok();
   });
 }
+
+int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm* newcomm, MPI_Request* request) {
+  constexpr const char* fn = "MPI_Comm_idup_with_info";
+  if (request == nullptr) return report(fn, comm, parley::c::null_arg("request"));
+  // As MPI_Comm_idup: done at once, with an already-complete request.
+  int rc = PMPI_Comm_dup_with_info(comm, info, newcomm);
+  if (rc != MPI_SUCCESS) return rc;
+  parley::Engine& e = Runtime::get().engine();
+  parley::p2p::Request* r = e.alloc_request();
+  r->kind = parley::p2p::RequestKind::recv;
+  r->comm = parley::c::lookup_comm(*newcomm);
+  r->peer = MPI_PROC_NULL;
+  if (Status st = e.start(r); !st) return report(fn, comm, st);
+  *request = parley::c::requests().insert(r);
+  return MPI_SUCCESS;
+}
