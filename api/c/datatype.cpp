@@ -46,11 +46,13 @@ class Table {
     const auto u = static_cast<uint32_t>(h);
     if ((u & 0xfc000000u) == 0x4c000000u) {
       const int k = builtin_[u & 0xffu];
-      return k >= 0 && builtin_handle_[u & 0xffu] == h ? dt::Type::predefined(static_cast<dt::BasicKind>(k)) : nullptr;
+      return k >= 0 && builtin_handle_[u & 0xffu] == h ? dt::Type::predefined(static_cast<dt::BasicKind>(k))
+                                                       : nullptr;
     }
     if ((u & 0xfc000000u) != kDerivedKind) return nullptr;
     const uint32_t idx = u & 0x03ffffffu;
-    if (idx < 5) return pairs_[idx] >= 0 ? dt::Type::predefined(static_cast<dt::BasicKind>(pairs_[idx])) : nullptr;
+    if (idx < 5)
+      return pairs_[idx] >= 0 ? dt::Type::predefined(static_cast<dt::BasicKind>(pairs_[idx])) : nullptr;
     if (idx < kFirstSlot) return nullptr;
     const size_t slot = idx - kFirstSlot;
     if (slot / kChunk >= kMaxChunks) return nullptr;
@@ -84,7 +86,8 @@ class Table {
       if (chunks_[slot / kChunk].load(std::memory_order_relaxed) == nullptr)
         chunks_[slot / kChunk].store(new Slot[kChunk], std::memory_order_release);
     }
-    chunks_[slot / kChunk].load(std::memory_order_relaxed)[slot % kChunk].type.store(t, std::memory_order_release);
+    chunks_[slot / kChunk].load(std::memory_order_relaxed)[slot % kChunk].type.store(
+        t, std::memory_order_release);
     const auto h = static_cast<MPI_Datatype>(kDerivedKind | static_cast<uint32_t>(slot + kFirstSlot));
     users_[h] = 1;
     handle_by_type_[t] = h;
@@ -318,7 +321,8 @@ int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Da
   return finish(fn, dt::make_hvector(count, blocklength, stride, old), newtype);
 }
 
-int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
+                      MPI_Datatype* newtype) {
   return PMPI_Type_create_hvector(count, blocklength, stride, oldtype, newtype);
 }
 
@@ -327,25 +331,28 @@ int PMPI_Type_indexed(int count, const int array_of_blocklengths[], const int ar
   constexpr const char* fn = "MPI_Type_indexed";
   dt::Type* old = nullptr;
   if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
+    return report(fn, kWorld, st);
   if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
     return report(fn, kWorld, st);
-  return finish(fn,
-                dt::make_indexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
-                newtype);
+  return finish(
+      fn, dt::make_indexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
+      newtype);
 }
 
-int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[], const MPI_Aint array_of_displacements[],
-                              MPI_Datatype oldtype, MPI_Datatype* newtype) {
+int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
+                              const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
+                              MPI_Datatype* newtype) {
   constexpr const char* fn = "MPI_Type_create_hindexed";
   dt::Type* old = nullptr;
   if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
+    return report(fn, kWorld, st);
   if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
     return report(fn, kWorld, st);
-  return finish(fn,
-                dt::make_hindexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
-                newtype);
+  return finish(
+      fn, dt::make_hindexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
+      newtype);
 }
 
 int PMPI_Type_hindexed(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
@@ -375,40 +382,47 @@ int PMPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint a
   return finish(fn, dt::make_hindexed_block(blocklength, widen(array_of_displacements, count), old), newtype);
 }
 
-int PMPI_Type_create_struct(int count, const int array_of_blocklengths[], const MPI_Aint array_of_displacements[],
-                            const MPI_Datatype array_of_types[], MPI_Datatype* newtype) {
+int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
+                            const MPI_Aint array_of_displacements[], const MPI_Datatype array_of_types[],
+                            MPI_Datatype* newtype) {
   constexpr const char* fn = "MPI_Type_create_struct";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (count < 0) return report(fn, kWorld, negative("count", count));
   if (newtype == nullptr) return report(fn, kWorld, null_arg("newtype"));
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
+    return report(fn, kWorld, st);
   if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
     return report(fn, kWorld, st);
   if (Status st = check_array(array_of_types, count, "array_of_types"); !st) return report(fn, kWorld, st);
   std::vector<dt::Type*> types(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     const std::string arg = "array_of_types[" + std::to_string(i) + "]";
-    if (Status st = check_datatype(array_of_types[i], arg.c_str(), false, &types[static_cast<size_t>(i)]); !st)
+    if (Status st = check_datatype(array_of_types[i], arg.c_str(), false, &types[static_cast<size_t>(i)]);
+        !st)
       return report(fn, kWorld, st);
   }
-  return finish(fn,
-                dt::make_struct(widen(array_of_blocklengths, count), widen(array_of_displacements, count), types),
-                newtype);
+  return finish(
+      fn, dt::make_struct(widen(array_of_blocklengths, count), widen(array_of_displacements, count), types),
+      newtype);
 }
 
 int PMPI_Type_struct(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
                      MPI_Datatype array_of_types[], MPI_Datatype* newtype) {
-  return PMPI_Type_create_struct(count, array_of_blocklengths, array_of_displacements, array_of_types, newtype);
+  return PMPI_Type_create_struct(count, array_of_blocklengths, array_of_displacements, array_of_types,
+                                 newtype);
 }
 
 int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int array_of_subsizes[],
-                              const int array_of_starts[], int order, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+                              const int array_of_starts[], int order, MPI_Datatype oldtype,
+                              MPI_Datatype* newtype) {
   constexpr const char* fn = "MPI_Type_create_subarray";
   dt::Type* old = nullptr;
   if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
   if (ndims <= 0)
-    return report(fn, kWorld, Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
-  for (auto [a, name] : {std::pair{array_of_sizes, "array_of_sizes"}, {array_of_subsizes, "array_of_subsizes"},
+    return report(fn, kWorld,
+                  Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
+  for (auto [a, name] : {std::pair{array_of_sizes, "array_of_sizes"},
+                         {array_of_subsizes, "array_of_subsizes"},
                          {array_of_starts, "array_of_starts"}})
     if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
   return finish(fn,
@@ -418,15 +432,19 @@ int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int a
 }
 
 int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
-                            const int array_of_distribs[], const int array_of_dargs[], const int array_of_psizes[],
-                            int order, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+                            const int array_of_distribs[], const int array_of_dargs[],
+                            const int array_of_psizes[], int order, MPI_Datatype oldtype,
+                            MPI_Datatype* newtype) {
   constexpr const char* fn = "MPI_Type_create_darray";
   dt::Type* old = nullptr;
   if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
   if (ndims <= 0)
-    return report(fn, kWorld, Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
-  for (auto [a, name] : {std::pair{array_of_gsizes, "array_of_gsizes"}, {array_of_distribs, "array_of_distribs"},
-                         {array_of_dargs, "array_of_dargs"}, {array_of_psizes, "array_of_psizes"}})
+    return report(fn, kWorld,
+                  Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
+  for (auto [a, name] : {std::pair{array_of_gsizes, "array_of_gsizes"},
+                         {array_of_distribs, "array_of_distribs"},
+                         {array_of_dargs, "array_of_dargs"},
+                         {array_of_psizes, "array_of_psizes"}})
     if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
   const auto n = static_cast<size_t>(ndims);
   return finish(fn,
@@ -475,7 +493,8 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype* newtype) {
     if (rc != MPI_SUCCESS) {
       MPI_Datatype tmp = h;
       (void)PMPI_Type_free(&tmp);
-      return report(fn, kWorld, Status(rc, "the copy callback of keyval " + std::to_string(keyval) + " failed"));
+      return report(fn, kWorld,
+                    Status(rc, "the copy callback of keyval " + std::to_string(keyval) + " failed"));
     }
     if (flag) {
       std::lock_guard lock(table().mu_);
@@ -527,8 +546,7 @@ int PMPI_Type_free(MPI_Datatype* datatype) {
     if (r != MPI_SUCCESS && rc == MPI_SUCCESS) rc = r;
   }
   gone->release();  // pending operations may still hold the type
-  if (rc != MPI_SUCCESS)
-    return report(fn, kWorld, Status(rc, "an attribute delete callback failed"));
+  if (rc != MPI_SUCCESS) return report(fn, kWorld, Status(rc, "an attribute delete callback failed"));
   return MPI_SUCCESS;
 }
 
@@ -537,8 +555,8 @@ int PMPI_Type_free(MPI_Datatype* datatype) {
 namespace {
 
 template <class F>
-int query(const char* fn, MPI_Datatype datatype, std::initializer_list<std::pair<const void*, const char*>> outs,
-          F&& body) {
+int query(const char* fn, MPI_Datatype datatype,
+          std::initializer_list<std::pair<const void*, const char*>> outs, F&& body) {
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   dt::Type* t = nullptr;
   if (Status st = check_datatype(datatype, "datatype", false, &t); !st) return report(fn, kWorld, st);
@@ -610,7 +628,8 @@ int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count* true_lb, MPI_C
 }
 
 int PMPI_Type_extent(MPI_Datatype datatype, MPI_Aint* extent) {
-  return query("MPI_Type_extent", datatype, {{extent, "extent"}}, [&](const dt::Type& t) { *extent = t.extent(); });
+  return query("MPI_Type_extent", datatype, {{extent, "extent"}},
+               [&](const dt::Type& t) { *extent = t.extent(); });
 }
 
 int PMPI_Type_lb(MPI_Datatype datatype, MPI_Aint* displacement) {
@@ -628,8 +647,10 @@ int PMPI_Type_ub(MPI_Datatype datatype, MPI_Aint* displacement) {
 int PMPI_Type_get_envelope(MPI_Datatype datatype, int* num_integers, int* num_addresses, int* num_datatypes,
                            int* combiner) {
   return query("MPI_Type_get_envelope", datatype,
-               {{num_integers, "num_integers"}, {num_addresses, "num_addresses"},
-                {num_datatypes, "num_datatypes"}, {combiner, "combiner"}},
+               {{num_integers, "num_integers"},
+                {num_addresses, "num_addresses"},
+                {num_datatypes, "num_datatypes"},
+                {combiner, "combiner"}},
                [&](const dt::Type& t) {
                  *combiner = static_cast<int>(t.combiner());
                  *num_integers = static_cast<int>(t.contents_ints().size());
@@ -646,7 +667,8 @@ int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addr
   dt::Type* t = nullptr;
   if (Status st = check_datatype(datatype, "datatype", false, &t); !st) return report(fn, kWorld, st);
   if (t->combiner() == dt::Combiner::Named)
-    return report(fn, kWorld, Status(MPI_ERR_TYPE, "datatype " + t->name() + " is predefined and has no contents"));
+    return report(fn, kWorld,
+                  Status(MPI_ERR_TYPE, "datatype " + t->name() + " is predefined and has no contents"));
   const auto& ints = t->contents_ints();
   const auto& addrs = t->contents_addrs();
   const auto& types = t->contents_types();
@@ -661,8 +683,10 @@ int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addr
   if (max_datatypes < 0 || static_cast<size_t>(max_datatypes) < types.size())
     return report(fn, kWorld, too_small("max_datatypes", max_datatypes, types.size()));
   if (!ints.empty() && array_of_integers == nullptr) return report(fn, kWorld, null_arg("array_of_integers"));
-  if (!addrs.empty() && array_of_addresses == nullptr) return report(fn, kWorld, null_arg("array_of_addresses"));
-  if (!types.empty() && array_of_datatypes == nullptr) return report(fn, kWorld, null_arg("array_of_datatypes"));
+  if (!addrs.empty() && array_of_addresses == nullptr)
+    return report(fn, kWorld, null_arg("array_of_addresses"));
+  if (!types.empty() && array_of_datatypes == nullptr)
+    return report(fn, kWorld, null_arg("array_of_datatypes"));
   for (size_t i = 0; i < ints.size(); ++i) array_of_integers[i] = static_cast<int>(ints[i]);
   for (size_t i = 0; i < addrs.size(); ++i) array_of_addresses[i] = addrs[i];
   for (size_t i = 0; i < types.size(); ++i) array_of_datatypes[i] = table().share(types[i]);
@@ -696,16 +720,24 @@ int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype* datatype) {
   if (datatype == nullptr) return report(fn, kWorld, null_arg("datatype"));
   dt::MatchClass cls;
   switch (typeclass) {
-    case MPI_TYPECLASS_INTEGER: cls = dt::MatchClass::Integer; break;
-    case MPI_TYPECLASS_REAL: cls = dt::MatchClass::Real; break;
-    case MPI_TYPECLASS_COMPLEX: cls = dt::MatchClass::Complex; break;
+    case MPI_TYPECLASS_INTEGER:
+      cls = dt::MatchClass::Integer;
+      break;
+    case MPI_TYPECLASS_REAL:
+      cls = dt::MatchClass::Real;
+      break;
+    case MPI_TYPECLASS_COMPLEX:
+      cls = dt::MatchClass::Complex;
+      break;
     default:
       return report(fn, kWorld,
                     Status(MPI_ERR_ARG, "typeclass must be MPI_TYPECLASS_INTEGER, _REAL or _COMPLEX (got " +
                                             std::to_string(typeclass) + ")"));
   }
   auto k = dt::match_size(cls, size < 0 ? 0u : static_cast<uint32_t>(size));
-  if (!k) return report(fn, kWorld, Status(MPI_ERR_ARG, "no predefined type of this class has size " + std::to_string(size)));
+  if (!k)
+    return report(fn, kWorld,
+                  Status(MPI_ERR_ARG, "no predefined type of this class has size " + std::to_string(size)));
   *datatype = datatype_handle(*k);
   return MPI_SUCCESS;
 }
@@ -815,8 +847,9 @@ int PMPI_Type_delete_attr(MPI_Datatype datatype, int type_keyval) {
     std::lock_guard lock(table().mu_);
     auto it = table().attrs_.find(datatype);
     if (it == table().attrs_.end() || it->second.count(type_keyval) == 0)
-      return report(fn, kWorld,
-                    Status(MPI_ERR_KEYVAL, "datatype has no attribute for keyval " + std::to_string(type_keyval)));
+      return report(
+          fn, kWorld,
+          Status(MPI_ERR_KEYVAL, "datatype has no attribute for keyval " + std::to_string(type_keyval)));
     value = it->second[type_keyval];
   }
   if (int rc = call_delete(datatype, type_keyval, value); rc != MPI_SUCCESS)

@@ -28,8 +28,8 @@ inline Status check_datatype(MPI_Datatype handle, const char* arg, bool committe
   if (handle == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, std::string(arg) + " is MPI_DATATYPE_NULL");
   dt::Type* t = lookup_datatype(handle);
   if (t == nullptr)
-    return Status(MPI_ERR_TYPE, std::string(arg) + " is not a valid datatype (handle " + std::to_string(handle) +
-                                    ", freed or never created)");
+    return Status(MPI_ERR_TYPE, std::string(arg) + " is not a valid datatype (handle " +
+                                    std::to_string(handle) + ", freed or never created)");
   if (committed && !t->committed())
     return Status(MPI_ERR_TYPE, std::string(arg) + " has not been committed (call MPI_Type_commit first)");
   *out = t;

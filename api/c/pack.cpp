@@ -1,12 +1,13 @@
 // MPI_Pack/Unpack/Pack_size (native representation: the packed stream is
 // the raw bytes of the typemap) and the external32 forms (MPI-3.1 4.2, 13.5).
+#include "datatype/pack.hpp"
+
 #include <mpi.h>
 
 #include <climits>
 #include <cstring>
 
 #include "datatype/external32.hpp"
-#include "datatype/pack.hpp"
 #include "datatype_table.hpp"
 
 using parley::Status;
@@ -48,21 +49,23 @@ int PMPI_Pack(const void* inbuf, int incount, MPI_Datatype datatype, void* outbu
   if (Status st = check_datatype(datatype, "datatype", true, &t); !st) return report(fn, comm, st);
   if (position == nullptr) return report(fn, comm, null_arg("position"));
   if (*position < 0 || *position > outsize)
-    return report(fn, comm, Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..outsize (" +
-                                                    std::to_string(outsize) + ")"));
+    return report(fn, comm,
+                  Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..outsize (" +
+                                          std::to_string(outsize) + ")"));
   const long long need = static_cast<long long>(incount) * t->size();
   if (need > outsize - *position)
-    return report(fn, comm, Status(MPI_ERR_TRUNCATE, "output buffer too small: " + std::to_string(need) +
-                                                         " bytes needed at position " + std::to_string(*position) +
-                                                         " but outsize is " + std::to_string(outsize)));
+    return report(fn, comm,
+                  Status(MPI_ERR_TRUNCATE, "output buffer too small: " + std::to_string(need) +
+                                               " bytes needed at position " + std::to_string(*position) +
+                                               " but outsize is " + std::to_string(outsize)));
   if (need > 0 && outbuf == nullptr) return report(fn, comm, null_arg("outbuf"));
   dt::pack(inbuf, incount, *t, 0, at(outbuf, *position), static_cast<size_t>(need));
   *position += static_cast<int>(need);
   return MPI_SUCCESS;
 }
 
-int PMPI_Unpack(const void* inbuf, int insize, int* position, void* outbuf, int outcount, MPI_Datatype datatype,
-                MPI_Comm comm) {
+int PMPI_Unpack(const void* inbuf, int insize, int* position, void* outbuf, int outcount,
+                MPI_Datatype datatype, MPI_Comm comm) {
   constexpr const char* fn = "MPI_Unpack";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (Status st = check_comm(comm); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -71,13 +74,15 @@ int PMPI_Unpack(const void* inbuf, int insize, int* position, void* outbuf, int 
   if (Status st = check_datatype(datatype, "datatype", true, &t); !st) return report(fn, comm, st);
   if (position == nullptr) return report(fn, comm, null_arg("position"));
   if (*position < 0 || *position > insize)
-    return report(fn, comm, Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..insize (" +
-                                                    std::to_string(insize) + ")"));
+    return report(fn, comm,
+                  Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..insize (" +
+                                          std::to_string(insize) + ")"));
   const long long need = static_cast<long long>(outcount) * t->size();
   if (need > insize - *position)
-    return report(fn, comm, Status(MPI_ERR_TRUNCATE, "input holds " + std::to_string(insize - *position) +
-                                                         " bytes after position " + std::to_string(*position) +
-                                                         " but " + std::to_string(need) + " are needed"));
+    return report(fn, comm,
+                  Status(MPI_ERR_TRUNCATE, "input holds " + std::to_string(insize - *position) +
+                                               " bytes after position " + std::to_string(*position) +
+                                               " but " + std::to_string(need) + " are needed"));
   if (need > 0 && inbuf == nullptr) return report(fn, comm, null_arg("inbuf"));
   dt::unpack(at(inbuf, *position), static_cast<size_t>(need), outbuf, outcount, *t, 0);
   *position += static_cast<int>(need);
@@ -94,14 +99,15 @@ int PMPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int* size)
   if (size == nullptr) return report(fn, comm, null_arg("size"));
   const long long need = static_cast<long long>(incount) * t->size();
   if (need > INT_MAX)
-    return report(fn, comm, Status(MPI_ERR_COUNT, "the packed size (" + std::to_string(need) +
-                                                      " bytes) does not fit in an int; use MPI_Pack_size_c"));
+    return report(fn, comm,
+                  Status(MPI_ERR_COUNT, "the packed size (" + std::to_string(need) +
+                                            " bytes) does not fit in an int; use MPI_Pack_size_c"));
   *size = static_cast<int>(need);
   return MPI_SUCCESS;
 }
 
-int PMPI_Pack_external(const char* datarep, const void* inbuf, int incount, MPI_Datatype datatype, void* outbuf,
-                       MPI_Aint outsize, MPI_Aint* position) {
+int PMPI_Pack_external(const char* datarep, const void* inbuf, int incount, MPI_Datatype datatype,
+                       void* outbuf, MPI_Aint outsize, MPI_Aint* position) {
   constexpr const char* fn = "MPI_Pack_external";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (Status st = check_datarep(datarep); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -113,15 +119,17 @@ int PMPI_Pack_external(const char* datarep, const void* inbuf, int incount, MPI_
     return report(fn, MPI_COMM_WORLD,
                   Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..outsize (" +
                                           std::to_string(outsize) + ")"));
-  if (outbuf == nullptr && dt::external32_size(*t, incount) > 0) return report(fn, MPI_COMM_WORLD, null_arg("outbuf"));
-  auto r = dt::pack_external32(inbuf, incount, *t, at(outbuf, *position), static_cast<size_t>(outsize - *position));
+  if (outbuf == nullptr && dt::external32_size(*t, incount) > 0)
+    return report(fn, MPI_COMM_WORLD, null_arg("outbuf"));
+  auto r = dt::pack_external32(inbuf, incount, *t, at(outbuf, *position),
+                               static_cast<size_t>(outsize - *position));
   if (!r.is_ok()) return report(fn, MPI_COMM_WORLD, r.status());
   *position += static_cast<MPI_Aint>(r.value());
   return MPI_SUCCESS;
 }
 
-int PMPI_Unpack_external(const char datarep[], const void* inbuf, MPI_Aint insize, MPI_Aint* position, void* outbuf,
-                         int outcount, MPI_Datatype datatype) {
+int PMPI_Unpack_external(const char datarep[], const void* inbuf, MPI_Aint insize, MPI_Aint* position,
+                         void* outbuf, int outcount, MPI_Datatype datatype) {
   constexpr const char* fn = "MPI_Unpack_external";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (Status st = check_datarep(datarep); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -133,8 +141,10 @@ int PMPI_Unpack_external(const char datarep[], const void* inbuf, MPI_Aint insiz
     return report(fn, MPI_COMM_WORLD,
                   Status(MPI_ERR_ARG, "position " + std::to_string(*position) + " is outside 0..insize (" +
                                           std::to_string(insize) + ")"));
-  if (inbuf == nullptr && dt::external32_size(*t, outcount) > 0) return report(fn, MPI_COMM_WORLD, null_arg("inbuf"));
-  auto r = dt::unpack_external32(at(inbuf, *position), static_cast<size_t>(insize - *position), outbuf, outcount, *t);
+  if (inbuf == nullptr && dt::external32_size(*t, outcount) > 0)
+    return report(fn, MPI_COMM_WORLD, null_arg("inbuf"));
+  auto r = dt::unpack_external32(at(inbuf, *position), static_cast<size_t>(insize - *position), outbuf,
+                                 outcount, *t);
   if (!r.is_ok()) return report(fn, MPI_COMM_WORLD, r.status());
   *position += static_cast<MPI_Aint>(r.value());
   return MPI_SUCCESS;

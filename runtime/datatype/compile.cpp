@@ -41,9 +41,11 @@ class Compiler {
 
   uint32_t build(const Type& t) {
     switch (t.shape_) {
-      case Type::Shape::Basic: return basic(*t.basic_kind());
+      case Type::Shape::Basic:
+        return basic(*t.basic_kind());
       case Type::Shape::Alias:
-      case Type::Shape::Resized: return node(*t.child_);
+      case Type::Shape::Resized:
+        return node(*t.child_);
       case Type::Shape::Blocks: {
         const Type& c = *t.child_;
         if (t.regular_) return vector(t.reg_count_, t.reg_len_, t.reg_stride_, c);
@@ -114,7 +116,8 @@ class Compiler {
     if (same) {
       bool evenly = true;
       const int64_t step = pieces.size() > 1 ? pieces[1].disp - pieces[0].disp : 0;
-      for (size_t i = 1; i < pieces.size() && evenly; ++i) evenly = pieces[i].disp - pieces[i - 1].disp == step;
+      for (size_t i = 1; i < pieces.size() && evenly; ++i)
+        evenly = pieces[i].disp - pieces[i - 1].disp == step;
       if (evenly && pieces[0].disp == 0)
         return vector(static_cast<int64_t>(pieces.size()), pieces[0].len, step, *pieces[0].type);
     }

@@ -16,7 +16,8 @@ inline void reverse_copy(unsigned char* out, const unsigned char* in, size_t n) 
 // x86-64 long double is x87 80-bit extended in 16 bytes; external32 wants
 // IEEE binary128.
 inline bool is_x87(BasicKind k) {
-  return k == BasicKind::LongDouble || k == BasicKind::CLongDoubleComplex || k == BasicKind::CxxLongDoubleComplex;
+  return k == BasicKind::LongDouble || k == BasicKind::CLongDoubleComplex ||
+         k == BasicKind::CxxLongDoubleComplex;
 }
 
 void x87_to_ext(unsigned char* out, const unsigned char* in) {
@@ -129,11 +130,12 @@ Result<size_t> pack_external32(const void* src, int64_t count, const Type& type,
   return need;
 }
 
-Result<size_t> unpack_external32(const void* src, size_t src_size, void* dst, int64_t count, const Type& type) {
+Result<size_t> unpack_external32(const void* src, size_t src_size, void* dst, int64_t count,
+                                 const Type& type) {
   const auto need = static_cast<size_t>(external32_size(type, count));
   if (need > src_size)
-    return error(kErrTruncate, "input holds " + std::to_string(src_size) + " bytes but " + std::to_string(need) +
-                                   " are needed");
+    return error(kErrTruncate, "input holds " + std::to_string(src_size) + " bytes but " +
+                                   std::to_string(need) + " are needed");
   Cursor c(type, count);
   FromExternal s{static_cast<const unsigned char*>(src), dst};
   c.walk(c.total(), s);

@@ -22,6 +22,7 @@ Result<size_t> pack_external32(const void* src, int64_t count, const Type& type,
 // Converts external32 data (src_size bytes available) into (count, type) at
 // dst. Fails with kErrTruncate when src holds less than the type needs;
 // returns the bytes read. Values too wide for the native type are truncated.
-Result<size_t> unpack_external32(const void* src, size_t src_size, void* dst, int64_t count, const Type& type);
+Result<size_t> unpack_external32(const void* src, size_t src_size, void* dst, int64_t count,
+                                 const Type& type);
 
 }  // namespace parley::dt

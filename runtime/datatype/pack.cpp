@@ -32,14 +32,22 @@ inline void strided_fixed(char* dense, char* sparse, int64_t stride, int64_t k) 
 template <bool Gather>
 void strided_copy(char* dense, char* sparse, int64_t len, int64_t stride, int64_t k) {
   switch (len) {
-    case 1: return strided_fixed<1, Gather>(dense, sparse, stride, k);
-    case 2: return strided_fixed<2, Gather>(dense, sparse, stride, k);
-    case 4: return strided_fixed<4, Gather>(dense, sparse, stride, k);
-    case 8: return strided_fixed<8, Gather>(dense, sparse, stride, k);
-    case 12: return strided_fixed<12, Gather>(dense, sparse, stride, k);
-    case 16: return strided_fixed<16, Gather>(dense, sparse, stride, k);
-    case 24: return strided_fixed<24, Gather>(dense, sparse, stride, k);
-    case 32: return strided_fixed<32, Gather>(dense, sparse, stride, k);
+    case 1:
+      return strided_fixed<1, Gather>(dense, sparse, stride, k);
+    case 2:
+      return strided_fixed<2, Gather>(dense, sparse, stride, k);
+    case 4:
+      return strided_fixed<4, Gather>(dense, sparse, stride, k);
+    case 8:
+      return strided_fixed<8, Gather>(dense, sparse, stride, k);
+    case 12:
+      return strided_fixed<12, Gather>(dense, sparse, stride, k);
+    case 16:
+      return strided_fixed<16, Gather>(dense, sparse, stride, k);
+    case 24:
+      return strided_fixed<24, Gather>(dense, sparse, stride, k);
+    case 32:
+      return strided_fixed<32, Gather>(dense, sparse, stride, k);
     default:
       for (int64_t i = 0; i < k; ++i, dense += len, sparse += stride) {
         if constexpr (Gather)
@@ -174,7 +182,9 @@ void Cursor::seek(size_t offset) {
       const BlockEntry* first = &p.blocks[n.first_block];
       const BlockEntry* last = first + n.count;
       const BlockEntry* e =
-          std::upper_bound(first, last, r, [](int64_t v, const BlockEntry& b) { return v < b.packed_start; }) - 1;
+          std::upper_bound(first, last, r,
+                           [](int64_t v, const BlockEntry& b) { return v < b.packed_start; }) -
+          1;
       f.idx = e - first;
       r -= e->packed_start;
       child = e->child, origin = f.base + e->disp;
@@ -262,8 +272,8 @@ size_t unpack(const void* packed, size_t bytes, void* dst, int64_t count, const 
   return c.unpack(packed, dst, bytes);
 }
 
-size_t make_iov(const void* base, int64_t count, const Type& type, size_t offset, size_t max_bytes, iovec* iov,
-                size_t max_iov, size_t* n_iov) {
+size_t make_iov(const void* base, int64_t count, const Type& type, size_t offset, size_t max_bytes,
+                iovec* iov, size_t max_iov, size_t* n_iov) {
   Cursor c(type, count);
   c.seek(offset);
   return c.iov(base, iov, max_iov, max_bytes, n_iov);

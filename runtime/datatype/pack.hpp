@@ -39,8 +39,8 @@ size_t unpack(const void* packed, size_t bytes, void* dst, int64_t count, const 
 // pieces of the buffer at `base` (which may be another process's address:
 // only arithmetic is done on it). Adjacent pieces are merged. Returns the
 // bytes described (less than asked when max_iov ran out) and sets *n_iov.
-size_t make_iov(const void* base, int64_t count, const Type& type, size_t offset, size_t max_bytes, iovec* iov,
-                size_t max_iov, size_t* n_iov);
+size_t make_iov(const void* base, int64_t count, const Type& type, size_t offset, size_t max_bytes,
+                iovec* iov, size_t max_iov, size_t* n_iov);
 
 // Basic elements in the first `bytes` bytes of the stream of (any count of)
 // type; -1 when `bytes` ends inside a basic element (MPI_Get_elements then

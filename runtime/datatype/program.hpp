@@ -26,16 +26,16 @@ enum class NodeKind : uint8_t { Leaf, Vector, Blocks };
 
 struct Node {
   NodeKind kind = NodeKind::Leaf;
-  bool contig = false;           // Vector: each block is one run of blocklen*child_size bytes
+  bool contig = false;                    // Vector: each block is one run of blocklen*child_size bytes
   BasicKind leaf_kind = BasicKind::Byte;  // Leaf
-  uint32_t child = 0;            // Vector
-  uint32_t first_block = 0;      // Blocks
-  int64_t count = 0;             // Leaf: elements; Vector/Blocks: blocks
-  int64_t blocklen = 0;          // Vector
-  int64_t stride = 0;            // Vector
-  int64_t child_extent = 0;      // Vector
-  int64_t child_size = 0;        // Vector
-  int64_t size = 0;              // packed bytes of one instance of this node
+  uint32_t child = 0;                     // Vector
+  uint32_t first_block = 0;               // Blocks
+  int64_t count = 0;                      // Leaf: elements; Vector/Blocks: blocks
+  int64_t blocklen = 0;                   // Vector
+  int64_t stride = 0;                     // Vector
+  int64_t child_extent = 0;               // Vector
+  int64_t child_size = 0;                 // Vector
+  int64_t size = 0;                       // packed bytes of one instance of this node
 };
 
 struct BlockEntry {
@@ -52,7 +52,7 @@ struct Program {
   std::vector<Node> nodes;  // nodes[root] is the type; children anywhere
   std::vector<BlockEntry> blocks;
   uint32_t root = 0;
-  int depth = 0;            // non-leaf nesting depth (the walker's stack need)
+  int depth = 0;  // non-leaf nesting depth (the walker's stack need)
 };
 
 // Deepest non-leaf nesting a program may have (after simplification).

@@ -161,12 +161,11 @@ Result<Type*> regular(Combiner comb, int64_t count, int64_t blocklen, int64_t st
   return out;
 }
 
-Result<Type*> listed(Combiner comb, std::span<const int64_t> lens, std::span<const int64_t> disps, int64_t scale,
-                     Type* old) {
+Result<Type*> listed(Combiner comb, std::span<const int64_t> lens, std::span<const int64_t> disps,
+                     int64_t scale, Type* old) {
   Type* out = nullptr;
   for (size_t i = 0; i < lens.size(); ++i)
-    if (lens[i] < 0)
-      return count_error(("blocklength[" + std::to_string(i) + "]").c_str(), lens[i]);
+    if (lens[i] < 0) return count_error(("blocklength[" + std::to_string(i) + "]").c_str(), lens[i]);
   Type& t = fresh(out);
   t.combiner_ = comb;
   old->retain();
@@ -211,7 +210,8 @@ Result<Type*> make_hvector(int64_t count, int64_t blocklength, int64_t stride_by
   return r;
 }
 
-Result<Type*> make_indexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements, Type* old) {
+Result<Type*> make_indexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements,
+                           Type* old) {
   auto r = listed(Combiner::Indexed, blocklengths, displacements, old->extent(), old);
   if (r.is_ok()) {
     auto& ints = TypeBuilder::raw(r.value()).ints_;
@@ -222,8 +222,8 @@ Result<Type*> make_indexed(std::span<const int64_t> blocklengths, std::span<cons
   return r;
 }
 
-Result<Type*> make_hindexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements_bytes,
-                            Type* old) {
+Result<Type*> make_hindexed(std::span<const int64_t> blocklengths,
+                            std::span<const int64_t> displacements_bytes, Type* old) {
   auto r = listed(Combiner::Hindexed, blocklengths, displacements_bytes, 1, old);
   if (r.is_ok()) {
     Type& t = TypeBuilder::raw(r.value());
@@ -246,7 +246,8 @@ Result<Type*> make_indexed_block(int64_t blocklength, std::span<const int64_t> d
   return r;
 }
 
-Result<Type*> make_hindexed_block(int64_t blocklength, std::span<const int64_t> displacements_bytes, Type* old) {
+Result<Type*> make_hindexed_block(int64_t blocklength, std::span<const int64_t> displacements_bytes,
+                                  Type* old) {
   if (blocklength < 0) return count_error("blocklength", blocklength);
   std::vector<int64_t> lens(displacements_bytes.size(), blocklength);
   auto r = listed(Combiner::HindexedBlock, lens, displacements_bytes, 1, old);
@@ -377,8 +378,8 @@ Result<Type*> dimension_type(const std::vector<Run>& runs, int64_t stride, Type*
 
 // Builds the nested per-dimension types (fastest dimension innermost) and
 // resizes the result to the whole array: lb 0, extent prod(sizes)*extent(old).
-Result<Type*> build_array(const std::vector<std::vector<Run>>& runs, std::span<const int64_t> sizes, int order,
-                          Type* old) {
+Result<Type*> build_array(const std::vector<std::vector<Run>>& runs, std::span<const int64_t> sizes,
+                          int order, Type* old) {
   const size_t nd = sizes.size();
   std::vector<size_t> dims(nd);  // fastest first
   for (size_t i = 0; i < nd; ++i) dims[i] = order == kOrderC ? nd - 1 - i : i;
@@ -429,7 +430,8 @@ Result<Type*> make_subarray(std::span<const int64_t> sizes, std::span<const int6
   std::vector<std::vector<Run>> runs(nd);
   for (size_t d = 0; d < nd; ++d) {
     const std::string at = "[" + std::to_string(d) + "]";
-    if (sizes[d] <= 0) return arg_error("array_of_sizes" + at + " must be positive (got " + std::to_string(sizes[d]) + ")");
+    if (sizes[d] <= 0)
+      return arg_error("array_of_sizes" + at + " must be positive (got " + std::to_string(sizes[d]) + ")");
     if (subsizes[d] <= 0 || subsizes[d] > sizes[d])
       return arg_error("array_of_subsizes" + at + " must be in 1.." + std::to_string(sizes[d]) + " (got " +
                        std::to_string(subsizes[d]) + ")");
@@ -458,7 +460,8 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
   int64_t procs = 1;
   for (size_t d = 0; d < nd; ++d) {
     if (psizes[d] <= 0)
-      return arg_error("array_of_psizes[" + std::to_string(d) + "] must be positive (got " + std::to_string(psizes[d]) + ")");
+      return arg_error("array_of_psizes[" + std::to_string(d) + "] must be positive (got " +
+                       std::to_string(psizes[d]) + ")");
     procs *= psizes[d];
   }
   if (procs != size)
@@ -475,7 +478,8 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
   for (size_t d = 0; d < nd; ++d) {
     const std::string at = "[" + std::to_string(d) + "]";
     const int64_t g = gsizes[d], p = psizes[d], r = coord[d];
-    if (g <= 0) return arg_error("array_of_gsizes" + at + " must be positive (got " + std::to_string(g) + ")");
+    if (g <= 0)
+      return arg_error("array_of_gsizes" + at + " must be positive (got " + std::to_string(g) + ")");
     switch (distribs[d]) {
       case kDistributeNone:
         if (p != 1) return arg_error("array_of_psizes" + at + " must be 1 for MPI_DISTRIBUTE_NONE");
@@ -484,11 +488,13 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
       case kDistributeBlock: {
         int64_t b = (g + p - 1) / p;
         if (dargs[d] != kDistributeDefaultArg) {
-          if (dargs[d] <= 0) return arg_error("array_of_dargs" + at + " must be positive or MPI_DISTRIBUTE_DFLT_DARG");
+          if (dargs[d] <= 0)
+            return arg_error("array_of_dargs" + at + " must be positive or MPI_DISTRIBUTE_DFLT_DARG");
           b = dargs[d];
           if (b * p < g)
-            return arg_error("array_of_dargs" + at + " = " + std::to_string(b) + " times " + std::to_string(p) +
-                             " processes does not cover array_of_gsizes" + at + " = " + std::to_string(g));
+            return arg_error("array_of_dargs" + at + " = " + std::to_string(b) + " times " +
+                             std::to_string(p) + " processes does not cover array_of_gsizes" + at + " = " +
+                             std::to_string(g));
         }
         const int64_t s = std::min(g, r * b);
         runs[d] = {{s, std::max<int64_t>(0, std::min(b, g - s))}};
@@ -497,7 +503,8 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
       case kDistributeCyclic: {
         int64_t k = 1;
         if (dargs[d] != kDistributeDefaultArg) {
-          if (dargs[d] <= 0) return arg_error("array_of_dargs" + at + " must be positive or MPI_DISTRIBUTE_DFLT_DARG");
+          if (dargs[d] <= 0)
+            return arg_error("array_of_dargs" + at + " must be positive or MPI_DISTRIBUTE_DFLT_DARG");
           k = dargs[d];
         }
         for (int64_t j = r * k; j < g; j += p * k) runs[d].push_back({j, std::min(k, g - j)});

@@ -132,9 +132,10 @@ class Type {
     int64_t disp;  // bytes
     int64_t len;   // copies of the child
   };
-  std::vector<Block> blocks_;  // Blocks/Struct: one per block; Struct: types_[i] (or impl_) is block i's child
-  Type* child_ = nullptr;      // Blocks/Resized/Alias: the one child (held through types_ or impl_)
-  Type* impl_ = nullptr;       // subarray/darray: the equivalent type built from simpler ones (owned)
+  std::vector<Block>
+      blocks_;             // Blocks/Struct: one per block; Struct: types_[i] (or impl_) is block i's child
+  Type* child_ = nullptr;  // Blocks/Resized/Alias: the one child (held through types_ or impl_)
+  Type* impl_ = nullptr;   // subarray/darray: the equivalent type built from simpler ones (owned)
   // Vector shape (Blocks with count blocks at a constant stride, all of len).
   bool regular_ = false;
   int64_t reg_count_ = 0, reg_len_ = 0, reg_stride_ = 0;
@@ -151,11 +152,13 @@ class Type {
 Result<Type*> make_contiguous(int64_t count, Type* old);
 Result<Type*> make_vector(int64_t count, int64_t blocklength, int64_t stride, Type* old);
 Result<Type*> make_hvector(int64_t count, int64_t blocklength, int64_t stride_bytes, Type* old);
-Result<Type*> make_indexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements, Type* old);
-Result<Type*> make_hindexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements_bytes,
-                            Type* old);
+Result<Type*> make_indexed(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements,
+                           Type* old);
+Result<Type*> make_hindexed(std::span<const int64_t> blocklengths,
+                            std::span<const int64_t> displacements_bytes, Type* old);
 Result<Type*> make_indexed_block(int64_t blocklength, std::span<const int64_t> displacements, Type* old);
-Result<Type*> make_hindexed_block(int64_t blocklength, std::span<const int64_t> displacements_bytes, Type* old);
+Result<Type*> make_hindexed_block(int64_t blocklength, std::span<const int64_t> displacements_bytes,
+                                  Type* old);
 Result<Type*> make_struct(std::span<const int64_t> blocklengths, std::span<const int64_t> displacements_bytes,
                           std::span<Type* const> types);
 // order: kOrderC or kOrderFortran.

@@ -4,7 +4,6 @@
  * byte order, type attributes with copy/delete callbacks, and error classes
  * under MPI_ERRORS_RETURN. Prints "datatype ok" on every rank that passes. */
 #include <mpi.h>
-
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +12,12 @@
 static int my_rank = 0;
 static int failures = 0;
 
-#define CHECK(cond, what)                                                      \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "rank %d: FAILED %s (%s:%d)\n", my_rank, what, __FILE__, \
-              __LINE__);                                                       \
-      ++failures;                                                              \
-    }                                                                          \
+#define CHECK(cond, what)                                                                 \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      fprintf(stderr, "rank %d: FAILED %s (%s:%d)\n", my_rank, what, __FILE__, __LINE__); \
+      ++failures;                                                                         \
+    }                                                                                     \
   } while (0)
 
 static int error_class_of(int code) {
@@ -116,7 +114,7 @@ static void test_envelope(void) {
   MPI_Datatype sdts[2];
   MPI_Type_get_contents(s, 3, 2, 2, sints, saddr, sdts);
   CHECK(sints[0] == 2 && sints[2] == 2 && saddr[1] == 16 && sdts[0] == MPI_DOUBLE, "struct contents");
-  MPI_Type_free(&v);  /* the struct and the returned handle still hold it */
+  MPI_Type_free(&v); /* the struct and the returned handle still hold it */
   int vsize = 0;
   MPI_Type_size(sdts[1], &vsize);
   CHECK(vsize == 8, "type returned by get_contents is usable after the original handle is freed");
@@ -129,7 +127,8 @@ static void test_envelope(void) {
   MPI_Type_get_envelope(sa, &ni, &na, &nd, &comb);
   CHECK(comb == MPI_COMBINER_SUBARRAY && ni == 8 && na == 0 && nd == 1, "subarray envelope");
   MPI_Type_get_contents(sa, 8, 0, 1, sa_ints, NULL, dts);
-  CHECK(sa_ints[0] == 2 && sa_ints[1] == 4 && sa_ints[4] == 3 && sa_ints[6] == 2 && sa_ints[7] == MPI_ORDER_FORTRAN,
+  CHECK(sa_ints[0] == 2 && sa_ints[1] == 4 && sa_ints[4] == 3 && sa_ints[6] == 2 &&
+            sa_ints[7] == MPI_ORDER_FORTRAN,
         "subarray contents");
   int gs[1] = {10}, dist[1] = {MPI_DISTRIBUTE_CYCLIC}, darg[1] = {2}, ps[1] = {3}, da_ints[8];
   MPI_Datatype da;
@@ -138,7 +137,8 @@ static void test_envelope(void) {
   CHECK(comb == MPI_COMBINER_DARRAY && ni == 8, "darray envelope");
   MPI_Type_get_contents(da, 8, 0, 1, da_ints, NULL, dts);
   CHECK(da_ints[0] == 3 && da_ints[1] == 1 && da_ints[2] == 1 && da_ints[3] == 10 &&
-            da_ints[4] == MPI_DISTRIBUTE_CYCLIC && da_ints[5] == 2 && da_ints[6] == 3 && da_ints[7] == MPI_ORDER_C,
+            da_ints[4] == MPI_DISTRIBUTE_CYCLIC && da_ints[5] == 2 && da_ints[6] == 3 &&
+            da_ints[7] == MPI_ORDER_C,
         "darray contents");
   int dsize;
   MPI_Type_size(da, &dsize);
@@ -277,7 +277,8 @@ static void test_external32(int size) {
   MPI_Unpack_external("external32", buf, pos, &upos, back, 2, MPI_INT);
   MPI_Unpack_external("external32", buf, pos, &upos, &dback, 1, MPI_DOUBLE);
   MPI_Unpack_external("external32", buf, pos, &upos, &lback, 1, MPI_LONG);
-  CHECK(upos == 20 && back[0] == v[0] && back[1] == -2 && dback == 1.0 && lback == -3, "external32 round trip");
+  CHECK(upos == 20 && back[0] == v[0] && back[1] == -2 && dback == 1.0 && lback == -3,
+        "external32 round trip");
 
   if (size >= 2 && my_rank < 2) {
     /* The bytes are the same on every rank; send them across and compare. */
@@ -360,11 +361,13 @@ static void test_errors(void) {
   rc = MPI_Type_contiguous(-1, MPI_INT, &t);
   CHECK(error_class_of(rc) == MPI_ERR_COUNT && says(rc, "MPI_Type_contiguous", "count"), "negative count");
   rc = MPI_Type_vector(2, -1, 1, MPI_INT, &t);
-  CHECK(error_class_of(rc) == MPI_ERR_COUNT && says(rc, "MPI_Type_vector", "blocklength"), "negative blocklength");
+  CHECK(error_class_of(rc) == MPI_ERR_COUNT && says(rc, "MPI_Type_vector", "blocklength"),
+        "negative blocklength");
   rc = MPI_Type_contiguous(2, MPI_DATATYPE_NULL, &t);
   CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_contiguous", "oldtype"), "null oldtype");
   rc = MPI_Type_size((MPI_Datatype)0x8c0fffff, &size);
-  CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_size", "not a valid datatype"), "bogus handle");
+  CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_size", "not a valid datatype"),
+        "bogus handle");
   rc = MPI_Type_free(&(MPI_Datatype){MPI_INT});
   CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_free", "predefined"), "free predefined");
 
@@ -397,13 +400,15 @@ static void test_errors(void) {
         "subarray out of range");
   int gs[1] = {8}, dist[1] = {MPI_DISTRIBUTE_BLOCK}, darg[1] = {MPI_DISTRIBUTE_DFLT_DARG}, ps[1] = {3};
   rc = MPI_Type_create_darray(4, 0, 1, gs, dist, darg, ps, MPI_ORDER_C, MPI_INT, &t);
-  CHECK(error_class_of(rc) == MPI_ERR_ARG && says(rc, "MPI_Type_create_darray", "process grid"), "darray grid");
+  CHECK(error_class_of(rc) == MPI_ERR_ARG && says(rc, "MPI_Type_create_darray", "process grid"),
+        "darray grid");
   int key;
   rc = MPI_Type_get_attr(MPI_INT, 12345, &key, &size);
   CHECK(error_class_of(rc) == MPI_ERR_KEYVAL, "bad keyval");
   int ni, na, nd;
   rc = MPI_Type_get_contents(MPI_INT, 0, 0, 0, &ni, NULL, NULL);
-  CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_get_contents", "predefined"), "contents of named");
+  CHECK(error_class_of(rc) == MPI_ERR_TYPE && says(rc, "MPI_Type_get_contents", "predefined"),
+        "contents of named");
   (void)na;
   (void)nd;
 }

@@ -34,7 +34,8 @@ std::vector<Case> cases() {
   TypePtr r = ok(dt::make_resized(basic(BasicKind::Int), 0, 12));
   v.push_back({"contiguous of resized int", ok(dt::make_contiguous(5, r.get())), 2});
   std::vector<int64_t> sizes{6, 7, 5}, sub{3, 2, 4}, start{2, 4, 1};
-  v.push_back({"3-D subarray", ok(dt::make_subarray(sizes, sub, start, dt::kOrderC, basic(BasicKind::Int))), 1});
+  v.push_back(
+      {"3-D subarray", ok(dt::make_subarray(sizes, sub, start, dt::kOrderC, basic(BasicKind::Int))), 1});
   return v;
 }
 

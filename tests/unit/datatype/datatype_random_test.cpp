@@ -72,8 +72,9 @@ Ref ref_blocks(const std::vector<std::pair<int64_t, int64_t>>& blocks, const std
   return r;
 }
 
-const BasicKind kLeaves[] = {BasicKind::Char, BasicKind::Short, BasicKind::Int, BasicKind::Double,
-                             BasicKind::Float, BasicKind::DoubleInt, BasicKind::ShortInt, BasicKind::LongLong};
+const BasicKind kLeaves[] = {BasicKind::Char,     BasicKind::Short,   BasicKind::Int,
+                             BasicKind::Double,   BasicKind::Float,   BasicKind::DoubleInt,
+                             BasicKind::ShortInt, BasicKind::LongLong};
 
 class Gen {
  public:
@@ -111,13 +112,15 @@ class Gen {
         int64_t n = uni(0, 4), bl = uni(0, 3), st = uni(-4, 6);
         std::vector<std::pair<int64_t, int64_t>> b;
         for (int64_t i = 0; i < n; ++i) b.push_back({i * st * e, bl});
-        return {own(dt::make_vector(n, bl, st, old)), ref_blocks(b, std::vector<const Ref*>(b.size(), &cr), false)};
+        return {own(dt::make_vector(n, bl, st, old)),
+                ref_blocks(b, std::vector<const Ref*>(b.size(), &cr), false)};
       }
       case 2: {
         int64_t n = uni(1, 4), bl = uni(1, 3), st = uni(-3 * std::max<int64_t>(e, 1), 40);
         std::vector<std::pair<int64_t, int64_t>> b;
         for (int64_t i = 0; i < n; ++i) b.push_back({i * st, bl});
-        return {own(dt::make_hvector(n, bl, st, old)), ref_blocks(b, std::vector<const Ref*>(b.size(), &cr), false)};
+        return {own(dt::make_hvector(n, bl, st, old)),
+                ref_blocks(b, std::vector<const Ref*>(b.size(), &cr), false)};
       }
       case 3:
       case 4: {
@@ -235,7 +238,8 @@ TEST_CASE("Random nested types pack, unpack and describe iovecs like the referen
     // Buffer covering every byte any instance touches.
     int64_t lo = 0, hi = 0;
     for (int64_t i = 0; i < count; ++i)
-      for (auto [d, s] : r.map) lo = std::min(lo, i * r.extent() + d), hi = std::max(hi, i * r.extent() + d + s);
+      for (auto [d, s] : r.map)
+        lo = std::min(lo, i * r.extent() + d), hi = std::max(hi, i * r.extent() + d + s);
     std::vector<unsigned char> buf(static_cast<size_t>(hi - lo));
     for (size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<unsigned char>(i * 31 + seed);
     const unsigned char* origin = buf.data() - lo;
@@ -277,7 +281,8 @@ TEST_CASE("Random nested types pack, unpack and describe iovecs like the referen
     }
     dt::Cursor u(t, count);
     pos = 0;
-    while (!u.done()) pos += u.unpack(expect.data() + pos, eng_out.data() - lo, static_cast<size_t>(g.uni(1, 17)));
+    while (!u.done())
+      pos += u.unpack(expect.data() + pos, eng_out.data() - lo, static_cast<size_t>(g.uni(1, 17)));
     REQUIRE(eng_out == ref_out);
 
     // Iovecs, a few entries at a time, concatenate to the packed stream.

@@ -220,7 +220,8 @@ TEST_CASE("darray cyclic distribution deals blocks round robin") {
 TEST_CASE("2-D darray: block rows, cyclic columns, row-major process grid") {
   // 4 x 6 ints on a 2 x 2 grid; rank 3 is grid (1, 1): rows 2..3, columns 1,3,5.
   std::vector<int64_t> gs{4, 6};
-  std::vector<int> di{dt::kDistributeBlock, dt::kDistributeCyclic}, da{dt::kDistributeDefaultArg, 1}, ps{2, 2};
+  std::vector<int> di{dt::kDistributeBlock, dt::kDistributeCyclic}, da{dt::kDistributeDefaultArg, 1},
+      ps{2, 2};
   auto t = ok(dt::make_darray(4, 3, gs, di, da, ps, dt::kOrderC, basic(BasicKind::Int)));
   Pieces expect;
   for (int i = 2; i < 4; ++i)
@@ -239,8 +240,8 @@ TEST_CASE("2-D darray: block rows, cyclic columns, row-major process grid") {
 
 TEST_CASE("darray with DISTRIBUTE_NONE keeps the whole dimension") {
   std::vector<int64_t> gs{3, 4};
-  std::vector<int> di{dt::kDistributeNone, dt::kDistributeBlock}, da{dt::kDistributeDefaultArg, dt::kDistributeDefaultArg},
-      ps{1, 2};
+  std::vector<int> di{dt::kDistributeNone, dt::kDistributeBlock},
+      da{dt::kDistributeDefaultArg, dt::kDistributeDefaultArg}, ps{1, 2};
   auto t = ok(dt::make_darray(2, 1, gs, di, da, ps, dt::kOrderC, basic(BasicKind::Char)));
   CHECK(pieces(*t) == Pieces{{2, 2}, {6, 2}, {10, 2}});
 }
@@ -282,14 +283,14 @@ TEST_CASE("a freed type stays valid while a derived type or a user holds it") {
   REQUIRE(v->commit().is_ok());
   Type* d = dt::make_dup(v).value();
   CHECK(v->ref_count() == 2);
-  v->retain();  // e.g. a pending request
+  v->retain();   // e.g. a pending request
   v->release();  // the user's MPI_Type_free
   CHECK(v->ref_count() == 2);
   REQUIRE(d->commit().is_ok());
   CHECK(d->size() == 8);
-  v->release();  // the request completes
+  v->release();                // the request completes
   CHECK(v->ref_count() == 1);  // still held by the dup
-  d->release();  // frees both
+  d->release();                // frees both
 }
 
 TEST_CASE("nested vectors of structs walk in typemap order") {
