@@ -28,21 +28,19 @@ Status arg_error(std::string message) { return error(kErrArg, std::move(message)
 
 // Running bounds of a typemap while blocks are added.
 struct Bounds {
-  bool any = false;
+  bool any = false, tany = false;
   int64_t lb = 0, ub = 0, tlb = 0, tub = 0;
-  // `len` copies of `c` at disp, disp+e, disp+2e, ...
+  // `len` copies of `c` at disp, disp+e, disp+2e, ... Empty children move
+  // the bounds but not the true bounds (which cover data only).
   void add(int64_t disp, int64_t len, const Type& c, int64_t e) {
     if (len <= 0) return;
     const int64_t span = (len - 1) * e;
     const int64_t lo = std::min<int64_t>(0, span), hi = std::max<int64_t>(0, span);
     const int64_t l = disp + c.lb() + lo, u = disp + c.ub() + hi;
+    lb = any ? std::min(lb, l) : l, ub = any ? std::max(ub, u) : u, any = true;
+    if (c.size() == 0) return;
     const int64_t tl = disp + c.true_lb() + lo, tu = disp + c.true_ub() + hi;
-    if (!any) {
-      lb = l, ub = u, tlb = tl, tub = tu;
-      any = true;
-      return;
-    }
-    lb = std::min(lb, l), ub = std::max(ub, u), tlb = std::min(tlb, tl), tub = std::max(tub, tu);
+    tlb = tany ? std::min(tlb, tl) : tl, tub = tany ? std::max(tub, tu) : tu, tany = true;
   }
 };
 
@@ -135,9 +133,8 @@ void layout_from_blocks(Type& t, const Type& c, Bounds& b, int64_t copies) {
   t.ext32_size_ = copies * c.external32_size();
   t.align_ = c.alignment();
   t.sticky_bounds_ = c.sticky_bounds_;
-  if (b.any) {
-    t.lb_ = b.lb, t.ub_ = b.ub, t.true_lb_ = b.tlb, t.true_ub_ = b.tub;
-  }
+  if (b.any) t.lb_ = b.lb, t.ub_ = b.ub;
+  if (b.tany) t.true_lb_ = b.tlb, t.true_ub_ = b.tub;
 }
 
 Result<Type*> regular(Combiner comb, int64_t count, int64_t blocklen, int64_t stride_bytes, Type* old) {
@@ -282,12 +279,15 @@ Result<Type*> make_struct(std::span<const int64_t> blocklengths, std::span<const
     t.size_ += blocklengths[i] * c->size();
     t.num_elements_ += blocklengths[i] * c->num_elements();
     t.ext32_size_ += blocklengths[i] * c->external32_size();
-    t.align_ = std::max(t.align_, c->alignment());
-    sticky = sticky || c->sticky_bounds_;
+    if (blocklengths[i] > 0) {  // empty members neither align nor bound the struct
+      t.align_ = std::max(t.align_, c->alignment());
+      sticky = sticky || c->sticky_bounds_;
+    }
   }
   t.sticky_bounds_ = sticky;
+  if (b.tany) t.true_lb_ = b.tlb, t.true_ub_ = b.tub;
   if (b.any) {
-    t.lb_ = b.lb, t.ub_ = b.ub, t.true_lb_ = b.tlb, t.true_ub_ = b.tub;
+    t.lb_ = b.lb, t.ub_ = b.ub;
     // Without explicit bounds, the extent is padded to the strictest
     // alignment, as a C compiler pads the equivalent struct.
     if (!sticky && t.align_ > 1) {

@@ -62,8 +62,10 @@ Ref ref_blocks(const std::vector<std::pair<int64_t, int64_t>>& blocks, const std
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Ref& c = *kids[i];
     append(r, any, c, blocks[i].first, blocks[i].second);
-    r.sticky = r.sticky || c.sticky;
-    r.align = std::max(r.align, c.align);
+    if (blocks[i].second > 0) {
+      r.sticky = r.sticky || c.sticky;
+      r.align = std::max(r.align, c.align);
+    }
   }
   if (pad && !r.sticky && any) {
     const int64_t rem = ((r.extent() % r.align) + r.align) % r.align;

@@ -303,3 +303,22 @@ TEST_CASE("nested vectors of structs walk in typemap order") {
   CHECK(v->extent() == (3 + 2) * 16);
   CHECK(pieces(*v) == Pieces{{0, 4}, {8, 12}, {24, 8}, {48, 4}, {56, 12}, {72, 8}});
 }
+
+TEST_CASE("empty struct members neither align nor bound the struct") {
+  std::vector<int64_t> bl{0, 1};
+  std::vector<int64_t> d{8, 16};
+  std::vector<Type*> ty{basic(BasicKind::Double), basic(BasicKind::Int)};
+  auto t = ok(dt::make_struct(bl, d, ty));
+  CHECK(t->lb() == 16);
+  CHECK(t->extent() == 4);
+}
+
+TEST_CASE("a darray rank with no elements has zero true bounds") {
+  std::vector<int64_t> gs{2};
+  std::vector<int> di{dt::kDistributeBlock}, da{dt::kDistributeDefaultArg}, ps{4};
+  auto t = ok(dt::make_darray(4, 3, gs, di, da, ps, dt::kOrderC, basic(BasicKind::Int)));
+  CHECK(t->size() == 0);
+  CHECK(t->extent() == 8);
+  CHECK(t->true_lb() == 0);
+  CHECK(t->true_extent() == 0);
+}
