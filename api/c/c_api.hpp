@@ -25,6 +25,10 @@ void destroy_predefined_comms();
 
 // Whether an error handler handle names one this library knows.
 bool is_valid_errhandler(MPI_Errhandler handler);
+// User error handlers (MPI_Comm_create_errhandler), errors.cpp.
+MPI_Errhandler create_user_errhandler(MPI_Comm_errhandler_function* fn);
+bool free_user_errhandler(MPI_Errhandler h);
+bool call_user_errhandler(MPI_Errhandler h, MPI_Comm comm, int code);
 
 // Most calls are only legal between MPI_Init and MPI_Finalize.
 inline Status require_initialized() {

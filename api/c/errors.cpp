@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "abi/not_implemented.h"
 #include "c_api.hpp"
@@ -59,17 +60,69 @@ Communicator* lookup_comm(MPI_Comm comm) {
   return lookup_user_comm(comm);  // comm.cpp's handle table
 }
 
+namespace {
+
+// User error handlers (MPI_Comm_create_errhandler): handles 0x94000000 |
+// index. A freed handler stays callable for the communicators that still
+// use it, as the standard requires, so slots are never reused.
+constexpr std::uint32_t kUserErrhTag = 0x94000000u;
+constexpr std::uint32_t kUserErrhMask = 0xfc000000u;
+struct UserErrhandler {
+  MPI_Comm_errhandler_function* fn;
+  bool freed;
+};
+std::vector<UserErrhandler>& user_errhandlers() {
+  static std::vector<UserErrhandler> table;
+  return table;
+}
+
+UserErrhandler* user_errhandler(MPI_Errhandler h) {
+  auto u = static_cast<std::uint32_t>(h);
+  if ((u & kUserErrhMask) != kUserErrhTag) return nullptr;
+  std::uint32_t index = u & ~kUserErrhMask;
+  return index < user_errhandlers().size() ? &user_errhandlers()[index] : nullptr;
+}
+
+}  // namespace
+
 bool is_valid_errhandler(MPI_Errhandler handler) {
-  return handler == MPI_ERRORS_ARE_FATAL || handler == MPI_ERRORS_RETURN || handler == MPI_ERRORS_ABORT;
+  if (handler == MPI_ERRORS_ARE_FATAL || handler == MPI_ERRORS_RETURN || handler == MPI_ERRORS_ABORT) return true;
+  const UserErrhandler* u = user_errhandler(handler);
+  return u != nullptr && !u->freed;
+}
+
+MPI_Errhandler create_user_errhandler(MPI_Comm_errhandler_function* fn) {
+  user_errhandlers().push_back(UserErrhandler{fn, false});
+  return static_cast<MPI_Errhandler>(kUserErrhTag | static_cast<std::uint32_t>(user_errhandlers().size() - 1));
+}
+
+bool free_user_errhandler(MPI_Errhandler h) {
+  UserErrhandler* u = user_errhandler(h);
+  if (u == nullptr || u->freed) return false;
+  u->freed = true;
+  return true;
+}
+
+// Calls a user handler with the communicator and code; false if h is not one.
+bool call_user_errhandler(MPI_Errhandler h, MPI_Comm comm, int code) {
+  UserErrhandler* u = user_errhandler(h);
+  if (u == nullptr) return false;
+  u->fn(&comm, &code);
+  return true;
 }
 
 int report(const char* function, MPI_Comm comm, const Status& status) {
   Status named(status.error_class(), std::string(function) + ": " + status.message());
   int code = errors::code_from_status(named);
   Communicator* c = lookup_comm(comm);
-  if (c == nullptr) c = g_world.get();  // errors on invalid handles go to WORLD's handler
+  if (c == nullptr) {
+    c = g_world.get();  // errors on invalid handles go to WORLD's handler
+    comm = MPI_COMM_WORLD;
+  }
   int handler = c != nullptr ? c->errhandler() : MPI_ERRORS_ARE_FATAL;
   if (handler == MPI_ERRORS_RETURN) return code;
+  // A user handler decides; if it returns, the call returns the code.
+  if (call_user_errhandler(handler, comm, code)) return code;
   fatal(function, code, named.message());
 }
 
@@ -156,11 +209,22 @@ int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler* errhandler) {
   return MPI_SUCCESS;
 }
 
+int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function* comm_errhandler_fn, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_Comm_create_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (comm_errhandler_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("comm_errhandler_fn"));
+  if (errhandler == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("errhandler"));
+  *errhandler = parley::c::create_user_errhandler(comm_errhandler_fn);
+  return MPI_SUCCESS;
+}
+
 int PMPI_Errhandler_free(MPI_Errhandler* errhandler) {
   constexpr const char* fn = "MPI_Errhandler_free";
   if (errhandler == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("errhandler"));
   if (!parley::c::is_valid_errhandler(*errhandler))
     return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_ARG, "invalid error handler " + std::to_string(*errhandler)));
+  // A user handler stays valid for the communicators still using it.
+  (void)parley::c::free_user_errhandler(*errhandler);
   // Predefined handlers are never destroyed; the handle is nulled as the standard asks.
   *errhandler = MPI_ERRHANDLER_NULL;
   return MPI_SUCCESS;
@@ -171,5 +235,13 @@ int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode) {
   parley::Communicator* c = parley::c::lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
   if (c->errhandler() == MPI_ERRORS_RETURN) return MPI_SUCCESS;
+  if (parley::c::call_user_errhandler(c->errhandler(), comm, errorcode)) return MPI_SUCCESS;
   return report(fn, comm, Status(parley::errors::class_of(errorcode), parley::errors::string_of(errorcode)));
 }
+
+// The MPI-1 names, deprecated but still in MPICH's header.
+int PMPI_Errhandler_create(MPI_Comm_errhandler_function* comm_errhandler_fn, MPI_Errhandler* errhandler) {
+  return PMPI_Comm_create_errhandler(comm_errhandler_fn, errhandler);
+}
+int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler) { return PMPI_Comm_set_errhandler(comm, errhandler); }
+int PMPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler* errhandler) { return PMPI_Comm_get_errhandler(comm, errhandler); }
