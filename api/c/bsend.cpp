@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "datatype/pack.hpp"
 #include "pt2pt_args.hpp"
 #include "request_table.hpp"
 
@@ -123,7 +124,11 @@ Status buffered_send(Communicator* comm, const p2p::Buffer& buf, int dest, int t
                                       " + MPI_BSEND_OVERHEAD), the buffer has " + std::to_string(p.size()) +
                                       " bytes of which " + std::to_string(p.in_use()) + " are still in use");
   }
-  if (buf.bytes != 0) std::memcpy(space, buf.base, buf.bytes);
+  if (buf.type != nullptr) {
+    (void)dt::pack(buf.user, buf.count, *buf.type, 0, space, buf.bytes);
+  } else if (buf.bytes != 0) {
+    std::memcpy(space, buf.base, buf.bytes);
+  }
   auto res = engine().isend(comm, p2p::Buffer{space, buf.bytes}, dest, tag, p2p::SendMode::standard);
   if (!res.is_ok()) {
     p.release(offset);
@@ -143,7 +148,7 @@ int make_bsend(const char* fn, Communicator* comm, p2p::Buffer buf, int dest, in
   r->comm = comm;
   r->peer = dest;
   r->tag = tag;
-  r->buf = buf;
+  engine().adopt_buffer(r, buf);
   r->persistent = persistent;
   if (!persistent) {
     if (Status st = buffered_send(comm, buf, dest, tag); !st) {

@@ -92,8 +92,8 @@ int start_mrecv(const char* fn, void* buf, int count, MPI_Datatype type, MPI_Mes
   *r = nullptr;
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (message == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("message"));
-  std::size_t bytes = 0;
-  if (Status st = check_count_type(buf, count, type, bytes); !st) return report(fn, MPI_COMM_WORLD, st);
+  p2p::Buffer b;
+  if (Status st = make_buffer(buf, count, type, b); !st) return report(fn, MPI_COMM_WORLD, st);
   if (*message == MPI_MESSAGE_NO_PROC) {
     *message = MPI_MESSAGE_NULL;
     return MPI_SUCCESS;
@@ -110,7 +110,7 @@ int start_mrecv(const char* fn, void* buf, int count, MPI_Datatype type, MPI_Mes
   *message = MPI_MESSAGE_NULL;
   Request* req = engine().alloc_request();
   req->comm = comm;
-  req->buf = p2p::Buffer{buf, bytes};
+  engine().adopt_buffer(req, b);
   engine().mrecv(req, token);
   *r = req;
   return MPI_SUCCESS;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "datatype/pack.hpp"
 #include "pt2pt_args.hpp"
 #include "request_table.hpp"
 
@@ -27,11 +28,10 @@ int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* c = lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
-  std::size_t bytes = 0;
-  if (Status st = check_count_type(buf, count, type, bytes); !st) return report(fn, comm, st);
+  p2p::Buffer b;
+  if (Status st = make_buffer(buf, count, type, b); !st) return report(fn, comm, st);
   if (Status st = check_dest(*c, dest); !st) return report(fn, comm, st);
   if (Status st = check_send_tag(tag); !st) return report(fn, comm, st);
-  p2p::Buffer b{const_cast<void*>(buf), bytes};
   if (mode == SendMode::buffered) return make_bsend(fn, c, b, dest, tag, persistent, out);
   if (persistent || dest == MPI_PROC_NULL) {
     Request* r = engine().alloc_request();
@@ -40,7 +40,7 @@ int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int
     r->comm = c;
     r->peer = dest;
     r->tag = tag;
-    r->buf = b;
+    engine().adopt_buffer(r, b);
     r->persistent = persistent;
     if (!persistent) (void)engine().start(r);
     *out = r;
@@ -57,18 +57,17 @@ int make_recv(const char* fn, void* buf, int count, MPI_Datatype type, int sourc
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* c = lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
-  std::size_t bytes = 0;
-  if (Status st = check_count_type(buf, count, type, bytes); !st) return report(fn, comm, st);
+  p2p::Buffer b;
+  if (Status st = make_buffer(buf, count, type, b); !st) return report(fn, comm, st);
   if (Status st = check_source(*c, source); !st) return report(fn, comm, st);
   if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
-  p2p::Buffer b{buf, bytes};
   if (persistent || source == MPI_PROC_NULL) {
     Request* r = engine().alloc_request();
     r->kind = p2p::RequestKind::recv;
     r->comm = c;
     r->peer = source;
     r->tag = tag;
-    r->buf = b;
+    engine().adopt_buffer(r, b);
     r->persistent = persistent;
     if (!persistent) (void)engine().start(r);
     *out = r;
@@ -190,11 +189,16 @@ int PMPI_Sendrecv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, int
 int PMPI_Sendrecv_replace(void* buf, int count, MPI_Datatype datatype, int dest, int sendtag, int source,
                           int recvtag, MPI_Comm comm, MPI_Status* status) {
   constexpr const char* fn = "MPI_Sendrecv_replace";
-  std::size_t bytes = 0;
-  if (Status st = check_count_type(buf, count, datatype, bytes); !st) return report(fn, comm, st);
+  parley::p2p::Buffer b;
+  if (Status st = make_buffer(buf, count, datatype, b); !st) return report(fn, comm, st);
+  const std::size_t bytes = b.bytes;
   // The outgoing data must survive the incoming message landing on it.
   std::unique_ptr<std::byte[]> copy(new std::byte[bytes ? bytes : 1]);
-  if (bytes) std::memcpy(copy.get(), buf, bytes);
+  if (b.type != nullptr) {
+    (void)parley::dt::pack(b.user, b.count, *b.type, 0, copy.get(), bytes);
+  } else if (bytes) {
+    std::memcpy(copy.get(), b.base, bytes);
+  }
   return PMPI_Sendrecv(copy.get(), static_cast<int>(bytes), MPI_BYTE, dest, sendtag, buf, count, datatype, source,
                        recvtag, comm, status);
 }

@@ -8,6 +8,7 @@
 
 #include "c_api.hpp"
 #include "datatype_basic.hpp"
+#include "datatype_table.hpp"
 #include "p2p/request.hpp"
 
 namespace parley::c {
@@ -40,15 +41,34 @@ int grequest_finish(p2p::Request* r, MPI_Status* status);
 // Calls the cancel function (with whether the request already completed).
 int grequest_cancel(p2p::Request* r);
 
-inline Status check_count_type(const void* buf, int count, MPI_Datatype type, std::size_t& bytes) {
+// Checks (buf, count, datatype) and describes it for the engine: the bytes
+// the message carries and, for a noncontiguous type, the layout the engine
+// packs from or unpacks into. A contiguous derived type is moved in place.
+inline Status make_buffer(const void* buf, int count, MPI_Datatype type, p2p::Buffer& out) {
   if (count < 0) return Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")");
-  if (type == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, "datatype is MPI_DATATYPE_NULL");
-  auto size = basic_type_size(type);
-  if (!size)
-    return Status(MPI_ERR_TYPE, "datatype " + std::to_string(type) +
-                                    " is not a predefined datatype (derived datatypes are not supported yet)");
-  if (buf == nullptr && count > 0 && *size > 0) return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));
-  bytes = static_cast<std::size_t>(count) * *size;
+  dt::Type* t = nullptr;
+  if (Status st = check_datatype(type, "datatype", true, &t); !st) return st;
+  const bool predefined = basic_type_size(type).has_value();
+  // NULL is MPI_BOTTOM: legal with a derived type of absolute addresses.
+  if (predefined && buf == nullptr && count > 0 && t->size() > 0)
+    return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));
+  const auto bytes = static_cast<std::size_t>(count) * static_cast<std::size_t>(t->size());
+  out = p2p::Buffer{};
+  out.bytes = bytes;
+  if (t->is_contiguous() || count == 0 || t->size() == 0) {
+    out.base = static_cast<std::byte*>(const_cast<void*>(buf)) + (bytes ? t->true_lb() : 0);
+  } else {
+    out.type = t;
+    out.user = const_cast<void*>(buf);
+    out.count = count;
+  }
+  return Status::ok();
+}
+
+inline Status check_count_type(const void* buf, int count, MPI_Datatype type, std::size_t& bytes) {
+  p2p::Buffer b;
+  if (Status st = make_buffer(buf, count, type, b); !st) return st;
+  bytes = b.bytes;
   return Status::ok();
 }
 

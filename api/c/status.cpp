@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "datatype/pack.hpp"
 #include "pt2pt_args.hpp"
 
 using parley::Status;
@@ -40,16 +41,18 @@ void set_status_bytes(MPI_Status* s, std::size_t bytes) {
 
 Status check_status_type(const MPI_Status* status, MPI_Datatype type) {
   if (status == nullptr || status == MPI_STATUS_IGNORE) return null_arg("status");
-  if (type == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, "datatype is MPI_DATATYPE_NULL");
-  if (!basic_type_size(type))
-    return Status(MPI_ERR_TYPE, "datatype " + std::to_string(type) +
-                                    " is not a predefined datatype (derived datatypes are not supported yet)");
-  return Status::ok();
+  dt::Type* t = nullptr;
+  return check_datatype(type, "datatype", false, &t);
 }
 
 // Basic elements in `bytes` of `type`, or -1 when bytes does not end on an
 // element boundary (MPI_UNDEFINED).
 std::int64_t elements_in(MPI_Datatype type, std::size_t bytes) {
+  if (!basic_type_size(type)) {
+    const dt::Type* t = lookup_datatype(type);
+    if (!t->committed()) return -1;
+    return dt::count_elements(*t, bytes);
+  }
   if (auto p = pair_info(type)) {
     std::size_t whole = bytes / p->size, rest = bytes % p->size;
     if (rest == 0) return static_cast<std::int64_t>(2 * whole);
@@ -63,6 +66,20 @@ std::int64_t elements_in(MPI_Datatype type, std::size_t bytes) {
 
 // Bytes that `count` basic elements of `type` occupy.
 std::size_t bytes_of_elements(MPI_Datatype type, std::size_t count) {
+  if (!basic_type_size(type)) {
+    // Derived: whole instances, then the shortest prefix of one more
+    // instance that holds the remaining elements.
+    const dt::Type* t = lookup_datatype(type);
+    const auto size = static_cast<std::size_t>(t->size());
+    const std::int64_t per = t->committed() ? dt::count_elements(*t, size) : 0;
+    if (per <= 0) return 0;
+    std::size_t bytes = (count / static_cast<std::size_t>(per)) * size;
+    const auto rest = static_cast<std::int64_t>(count % static_cast<std::size_t>(per));
+    for (std::size_t b = 0; rest > 0 && b <= size; ++b) {
+      if (dt::count_elements(*t, b) == rest) return bytes + b;
+    }
+    return bytes;
+  }
   if (auto p = pair_info(type)) return (count / 2) * p->size + (count % 2) * p->first;
   return count * *basic_type_size(type);
 }
@@ -76,7 +93,7 @@ int PMPI_Get_count(const MPI_Status* status, MPI_Datatype datatype, int* count) 
   constexpr const char* fn = "MPI_Get_count";
   if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
   if (count == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("count"));
-  std::size_t size = *basic_type_size(datatype);
+  const auto size = static_cast<std::size_t>(lookup_datatype(datatype)->size());
   std::size_t total = status_bytes(status);
   if (size == 0) {
     *count = 0;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "datatype/pack.hpp"
 #include "transport/common/backoff.hpp"
 #include "transport/shm/shm_cma.hpp"
 
@@ -117,7 +118,20 @@ p2p::Request* Engine::alloc_request() {
   return r;
 }
 
+void Engine::adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
+  r->buf = buf;
+  if (buf.type == nullptr) return;
+  const_cast<dt::Type*>(buf.type)->retain();
+  r->staging = new std::byte[buf.bytes ? buf.bytes : 1];
+  r->buf.base = r->staging;
+}
+
 void Engine::free_request(p2p::Request* r) {
+  if (r->staging != nullptr) {
+    delete[] r->staging;
+    r->staging = nullptr;
+    const_cast<dt::Type*>(r->buf.type)->release();
+  }
   r->next_free = free_list_;
   free_list_ = r;
   --live_requests_;

@@ -73,6 +73,9 @@ class Engine {
     wait_until([r] { return r->complete; });
   }
 
+  // Takes a reference on buf's noncontiguous type and gives r its staging
+  // buffer (call once when r gets its buffer).
+  void adopt_buffer(p2p::Request* r, const p2p::Buffer& buf);
   p2p::Request* alloc_request();
   void free_request(p2p::Request* r);
 

@@ -24,7 +24,7 @@ Result<Request*> Engine::irecv(Communicator* comm, p2p::Buffer buf, int source, 
   r->comm = comm;
   r->peer = source;
   r->tag = tag;
-  r->buf = buf;
+  adopt_buffer(r, buf);
   (void)start(r);
   return r;
 }

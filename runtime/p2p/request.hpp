@@ -8,6 +8,7 @@
 
 #include "base/intrusive_list.hpp"
 #include "comm/communicator.hpp"
+#include "datatype/type.hpp"
 #include "p2p/match.hpp"
 
 namespace parley::p2p {
@@ -24,11 +25,17 @@ struct StatusInfo {
   bool cancelled = false;
 };
 
-// The message buffer of an operation: contiguous bytes for now; the datatype
-// engine replaces this with (base, count, type) walked by pack/unpack/iov.
+// The message buffer of an operation: `bytes` contiguous bytes at `base`,
+// which is what the protocols move. A noncontiguous datatype also sets
+// `type`, `user` and `count`: the engine then stages the message through a
+// packed buffer of `bytes` bytes (packed at start for a send, unpacked at
+// completion for a receive).
 struct Buffer {
   void* base = nullptr;
   std::size_t bytes = 0;
+  const dt::Type* type = nullptr;  // noncontiguous: the user's layout (referenced)
+  void* user = nullptr;            // noncontiguous: the user's buffer
+  std::int64_t count = 0;
 };
 
 struct Request {
@@ -55,6 +62,8 @@ struct Request {
   void* greq_free = nullptr;
   void* greq_cancel = nullptr;
   void* greq_state = nullptr;
+
+  std::byte* staging = nullptr;  // noncontiguous buffer: the packed copy (owned)
 
   Request* next_free = nullptr;  // free list
 };

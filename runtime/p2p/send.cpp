@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "datatype/pack.hpp"
 #include "engine/engine.hpp"
 
 namespace parley {
@@ -29,7 +30,7 @@ Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, in
   r->comm = comm;
   r->peer = dest;
   r->tag = tag;
-  r->buf = buf;
+  adopt_buffer(r, buf);
   if (Status st = start(r); !st) {
     free_request(r);
     return st;
@@ -51,6 +52,9 @@ Status Engine::start(Request* r) {
     start_recv(r);
     return Status::ok();
   }
+  // A noncontiguous send moves its packed copy, made now (persistent
+  // requests repack at every start: the user may have changed the data).
+  if (r->staging != nullptr) (void)dt::pack(r->buf.user, r->buf.count, *r->buf.type, 0, r->staging, r->buf.bytes);
   const int world = r->comm->world_rank(r->peer);
   if (world == world_rank_) {
     send_to_self(r);
@@ -161,6 +165,8 @@ void Engine::send_to_self(Request* r) {
 }
 
 void Engine::complete(Request* r) {
+  if (r->staging != nullptr && r->kind == p2p::RequestKind::recv && !r->status.cancelled)
+    (void)dt::unpack(r->staging, r->status.bytes, r->buf.user, r->buf.count, *r->buf.type, 0);
   r->complete = true;
   r->active = false;
   if (r->user_freed) free_request(r);
