@@ -105,42 +105,50 @@ int PMPI_Get_count(const MPI_Status* status, MPI_Datatype datatype, int* count) 
   return MPI_SUCCESS;
 }
 
-int PMPI_Get_elements_x(const MPI_Status* status, MPI_Datatype datatype, MPI_Count* count) {
-  constexpr const char* fn = "MPI_Get_elements_x";
+namespace {
+
+// Shared bodies of the int and MPI_Count forms.
+int get_elements(const char* fn, const MPI_Status* status, MPI_Datatype datatype, std::int64_t limit,
+                 std::int64_t& out) {
   if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
-  if (count == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("count"));
   std::int64_t n = elements_in(datatype, status_bytes(status));
-  *count = n < 0 ? MPI_UNDEFINED : n;
+  out = (n < 0 || n > limit) ? MPI_UNDEFINED : n;
   return MPI_SUCCESS;
+}
+
+int set_elements(const char* fn, MPI_Status* status, MPI_Datatype datatype, MPI_Count count) {
+  if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (count < 0)
+    return report(fn, MPI_COMM_WORLD,
+                  Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")"));
+  set_status_bytes(status, bytes_of_elements(datatype, static_cast<std::size_t>(count)));
+  return MPI_SUCCESS;
+}
+
+}  // namespace
+
+int PMPI_Get_elements_x(const MPI_Status* status, MPI_Datatype datatype, MPI_Count* count) {
+  if (count == nullptr) return report("MPI_Get_elements_x", MPI_COMM_WORLD, null_arg("count"));
+  std::int64_t n = 0;
+  int rc = get_elements("MPI_Get_elements_x", status, datatype, INT64_MAX, n);
+  if (rc == MPI_SUCCESS) *count = n;
+  return rc;
 }
 
 int PMPI_Get_elements(const MPI_Status* status, MPI_Datatype datatype, int* count) {
-  constexpr const char* fn = "MPI_Get_elements";
-  if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
-  if (count == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("count"));
-  std::int64_t n = elements_in(datatype, status_bytes(status));
-  *count = (n < 0 || n > 0x7fffffff) ? MPI_UNDEFINED : static_cast<int>(n);
-  return MPI_SUCCESS;
+  if (count == nullptr) return report("MPI_Get_elements", MPI_COMM_WORLD, null_arg("count"));
+  std::int64_t n = 0;
+  int rc = get_elements("MPI_Get_elements", status, datatype, 0x7fffffff, n);
+  if (rc == MPI_SUCCESS) *count = static_cast<int>(n);
+  return rc;
 }
 
 int PMPI_Status_set_elements_x(MPI_Status* status, MPI_Datatype datatype, MPI_Count count) {
-  constexpr const char* fn = "MPI_Status_set_elements_x";
-  if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
-  if (count < 0)
-    return report(fn, MPI_COMM_WORLD,
-                  Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")"));
-  set_status_bytes(status, bytes_of_elements(datatype, static_cast<std::size_t>(count)));
-  return MPI_SUCCESS;
+  return set_elements("MPI_Status_set_elements_x", status, datatype, count);
 }
 
 int PMPI_Status_set_elements(MPI_Status* status, MPI_Datatype datatype, int count) {
-  constexpr const char* fn = "MPI_Status_set_elements";
-  if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
-  if (count < 0)
-    return report(fn, MPI_COMM_WORLD,
-                  Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")"));
-  set_status_bytes(status, bytes_of_elements(datatype, static_cast<std::size_t>(count)));
-  return MPI_SUCCESS;
+  return set_elements("MPI_Status_set_elements", status, datatype, count);
 }
 
 int PMPI_Status_set_cancelled(MPI_Status* status, int flag) {
