@@ -1,0 +1,262 @@
+// Virtual topologies: Topocomm (neighbourhood collectives), Cartcomm, Graphcomm, Distgraphcomm, their
+// constructors on Intracomm, and Compute_dims.
+#pragma once
+
+#include <mpi.h>
+
+#include <optional>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "parley/intracomm.hpp"
+
+namespace parley {
+
+namespace detail {
+inline std::vector<int> as_ints(const std::vector<bool>& flags, std::size_t n) {
+  std::vector<int> out(n, 0);
+  for (std::size_t i = 0; i < n && i < flags.size(); ++i) out[i] = flags[i] ? 1 : 0;
+  return out;
+}
+}  // namespace detail
+
+// A balanced factorisation of nnodes into dims.size() dimensions; nonzero entries of dims are kept.
+inline std::vector<int> Compute_dims(int nnodes, std::vector<int> dims) {
+  detail::ensure_init();
+  check(MPI_Dims_create(nnodes, static_cast<int>(dims.size()), dims.data()));
+  return dims;
+}
+inline std::vector<int> Compute_dims(int nnodes, int ndims) { return Compute_dims(nnodes, std::vector<int>(static_cast<std::size_t>(ndims), 0)); }
+
+class Topocomm : public Intracomm {
+ public:
+  using Intracomm::Intracomm;
+  explicit Topocomm(const Comm& c) : Intracomm(require(c, c.Is_null() || c.Get_topology() != MPI_UNDEFINED, "a topology communicator")) {}
+
+  // Each process sends all of sendbuf to every out-neighbour and receives an equal share from each
+  // in-neighbour.
+  template <coll_send_buffer S, recv_buffer R>
+  void Neighbor_allgather(const S& sendbuf, R&& recvbuf) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    int in = in_degree();
+    check(MPI_Neighbor_allgather(s.ptr, s.count, s.type, r.ptr, in ? r.count / in : 0, r.type, h()));
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  void Neighbor_alltoall(const S& sendbuf, R&& recvbuf) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    auto [in, out] = degrees();
+    check(MPI_Neighbor_alltoall(s.ptr, out ? s.count / out : 0, s.type, r.ptr, in ? r.count / in : 0, r.type, h()));
+  }
+  // {indegree, outdegree} in the sense of the neighbourhood collectives.
+  std::pair<int, int> degrees() const {
+    switch (Get_topology()) {
+      case MPI_CART: {
+        int nd = 0;
+        check(MPI_Cartdim_get(h(), &nd));
+        return {2 * nd, 2 * nd};
+      }
+      case MPI_GRAPH: {
+        int n = 0;
+        check(MPI_Graph_neighbors_count(h(), Get_rank(), &n));
+        return {n, n};
+      }
+      default: {
+        int in = 0, out = 0, weighted = 0;
+        check(MPI_Dist_graph_neighbors_count(h(), &in, &out, &weighted));
+        return {in, out};
+      }
+    }
+  }
+
+ private:
+  int in_degree() const { return degrees().first; }
+};
+
+// The result of Cartcomm.Get_topo().
+struct CartTopo {
+  std::vector<int> dims;
+  std::vector<bool> periods;
+  std::vector<int> coords;
+};
+
+class Cartcomm : public Topocomm {
+ public:
+  using Topocomm::Topocomm;
+  explicit Cartcomm(const Comm& c) : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_CART, "Cartesian")) {}
+  explicit Cartcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
+
+  Cartcomm Dup() const { return Cartcomm(dup_handle(), adopt); }
+  Cartcomm Clone() const { return Dup(); }
+  int Get_dim() const {
+    int n = 0;
+    check(MPI_Cartdim_get(h(), &n));
+    return n;
+  }
+  CartTopo Get_topo() const {
+    int n = Get_dim();
+    std::vector<int> dims(static_cast<std::size_t>(n)), periods(static_cast<std::size_t>(n)), coords(static_cast<std::size_t>(n));
+    check(MPI_Cart_get(h(), n, dims.data(), periods.data(), coords.data()));
+    return {dims, std::vector<bool>(periods.begin(), periods.end()), coords};
+  }
+  std::vector<int> Get_dims() const { return Get_topo().dims; }
+  std::vector<bool> Get_periods() const { return Get_topo().periods; }
+  std::vector<int> Get_coords() const { return Get_topo().coords; }
+  int Get_cart_rank(const std::vector<int>& coords) const {
+    int r = 0;
+    check(MPI_Cart_rank(h(), coords.data(), &r));
+    return r;
+  }
+  std::vector<int> Get_coords(int rank) const {
+    std::vector<int> coords(static_cast<std::size_t>(Get_dim()));
+    check(MPI_Cart_coords(h(), rank, static_cast<int>(coords.size()), coords.data()));
+    return coords;
+  }
+  // {source, dest} for a shift by disp along direction (PROC_NULL off a non-periodic edge).
+  std::pair<int, int> Shift(int direction, int disp) const {
+    int source = MPI_PROC_NULL, dest = MPI_PROC_NULL;
+    check(MPI_Cart_shift(h(), direction, disp, &source, &dest));
+    return {source, dest};
+  }
+  // Collective: the sub-grid keeping the dimensions whose remain_dims entry is true.
+  Cartcomm Sub(const std::vector<bool>& remain_dims) const {
+    std::vector<int> keep = detail::as_ints(remain_dims, static_cast<std::size_t>(Get_dim()));
+    MPI_Comm c = MPI_COMM_NULL;
+    check(MPI_Cart_sub(h(), keep.data(), &c));
+    return Cartcomm(detail::returning_errors(c), adopt);
+  }
+
+ private:
+  static Comm& checked(Comm& c) {
+    require(c, c.Is_null() || c.Get_topology() == MPI_CART, "Cartesian");
+    return c;
+  }
+};
+
+class Graphcomm : public Topocomm {
+ public:
+  using Topocomm::Topocomm;
+  explicit Graphcomm(const Comm& c) : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_GRAPH, "a graph communicator")) {}
+  explicit Graphcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
+
+  Graphcomm Dup() const { return Graphcomm(dup_handle(), adopt); }
+  Graphcomm Clone() const { return Dup(); }
+  // {nnodes, nedges}
+  std::pair<int, int> Get_dims() const {
+    int nnodes = 0, nedges = 0;
+    check(MPI_Graphdims_get(h(), &nnodes, &nedges));
+    return {nnodes, nedges};
+  }
+  // {index, edges}
+  std::pair<std::vector<int>, std::vector<int>> Get_topo() const {
+    auto [nnodes, nedges] = Get_dims();
+    std::vector<int> index(static_cast<std::size_t>(nnodes)), edges(static_cast<std::size_t>(nedges));
+    check(MPI_Graph_get(h(), nnodes, nedges, index.data(), edges.data()));
+    return {index, edges};
+  }
+  int Get_neighbors_count(int rank) const {
+    int n = 0;
+    check(MPI_Graph_neighbors_count(h(), rank, &n));
+    return n;
+  }
+  std::vector<int> Get_neighbors(int rank) const {
+    std::vector<int> nb(static_cast<std::size_t>(Get_neighbors_count(rank)));
+    check(MPI_Graph_neighbors(h(), rank, static_cast<int>(nb.size()), nb.data()));
+    return nb;
+  }
+
+ private:
+  static Comm& checked(Comm& c) {
+    require(c, c.Is_null() || c.Get_topology() == MPI_GRAPH, "a graph communicator");
+    return c;
+  }
+};
+
+// The result of Distgraphcomm.Get_dist_neighbors().
+struct DistNeighbors {
+  std::vector<int> sources;
+  std::vector<int> destinations;
+  std::optional<std::pair<std::vector<int>, std::vector<int>>> weights;  // {source, destination} weights
+};
+
+class Distgraphcomm : public Topocomm {
+ public:
+  using Topocomm::Topocomm;
+  explicit Distgraphcomm(const Comm& c)
+      : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_DIST_GRAPH, "a distributed graph communicator")) {}
+  explicit Distgraphcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
+
+  Distgraphcomm Dup() const { return Distgraphcomm(dup_handle(), adopt); }
+  Distgraphcomm Clone() const { return Dup(); }
+  // {indegree, outdegree, weighted}
+  std::tuple<int, int, bool> Get_dist_neighbors_count() const {
+    int in = 0, out = 0, weighted = 0;
+    check(MPI_Dist_graph_neighbors_count(h(), &in, &out, &weighted));
+    return {in, out, weighted != 0};
+  }
+  DistNeighbors Get_dist_neighbors() const {
+    auto [in, out, weighted] = Get_dist_neighbors_count();
+    DistNeighbors nb{std::vector<int>(static_cast<std::size_t>(in)), std::vector<int>(static_cast<std::size_t>(out)), std::nullopt};
+    std::vector<int> sw(weighted ? static_cast<std::size_t>(in) : 0), dw(weighted ? static_cast<std::size_t>(out) : 0);
+    check(MPI_Dist_graph_neighbors(h(), in, nb.sources.data(), weighted ? sw.data() : MPI_UNWEIGHTED, out,
+                                   nb.destinations.data(), weighted ? dw.data() : MPI_UNWEIGHTED));
+    if (weighted) nb.weights = std::make_pair(std::move(sw), std::move(dw));
+    return nb;
+  }
+
+ private:
+  static Comm& checked(Comm& c) {
+    require(c, c.Is_null() || c.Get_topology() == MPI_DIST_GRAPH, "a distributed graph communicator");
+    return c;
+  }
+};
+
+namespace detail {
+// What the C API takes for an optional weight list: MPI_UNWEIGHTED, MPI_WEIGHTS_EMPTY or the weights.
+inline const int* weights_of(const std::optional<std::vector<int>>& w) {
+  if (!w) return MPI_UNWEIGHTED;
+  return w->empty() ? MPI_WEIGHTS_EMPTY : w->data();
+}
+}  // namespace detail
+
+inline Cartcomm Intracomm::Create_cart(const std::vector<int>& dims, const std::vector<bool>& periods,
+                                       bool reorder) const {
+  std::vector<int> p = detail::as_ints(periods, dims.size());
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Cart_create(h(), static_cast<int>(dims.size()), dims.data(), p.data(), reorder ? 1 : 0, &c));
+  return Cartcomm(detail::returning_errors(c), adopt);
+}
+
+inline Graphcomm Intracomm::Create_graph(const std::vector<int>& index, const std::vector<int>& edges,
+                                         bool reorder) const {
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Graph_create(h(), static_cast<int>(index.size()), index.data(), edges.data(), reorder ? 1 : 0, &c));
+  return Graphcomm(detail::returning_errors(c), adopt);
+}
+
+inline Distgraphcomm Intracomm::Create_dist_graph_adjacent(const std::vector<int>& sources,
+                                                           const std::vector<int>& destinations,
+                                                           const std::optional<std::vector<int>>& sourceweights,
+                                                           const std::optional<std::vector<int>>& destweights,
+                                                           const Info& info, bool reorder) const {
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Dist_graph_create_adjacent(h(), static_cast<int>(sources.size()), sources.data(),
+                                       detail::weights_of(sourceweights), static_cast<int>(destinations.size()),
+                                       destinations.data(), detail::weights_of(destweights), info.handle(),
+                                       reorder ? 1 : 0, &c));
+  return Distgraphcomm(detail::returning_errors(c), adopt);
+}
+
+inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
+                                                  const std::vector<int>& destinations,
+                                                  const std::optional<std::vector<int>>& weights,
+                                                  const Info& info, bool reorder) const {
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Dist_graph_create(h(), static_cast<int>(sources.size()), sources.data(), degrees.data(),
+                              destinations.data(), detail::weights_of(weights), info.handle(), reorder ? 1 : 0, &c));
+  return Distgraphcomm(detail::returning_errors(c), adopt);
+}
+
+}  // namespace parley
