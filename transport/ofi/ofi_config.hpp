@@ -1,0 +1,37 @@
+// Settings of the ofi transport, with their PARLEY_OFI_* environment
+// overrides (table in transport/README.md, "## ofi").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "transport/common/status.hpp"
+
+namespace parley::transport::ofi {
+
+// Which interfaces the fabric prefers when PARLEY_OFI_IFACE names none.
+enum class Scope : std::uint8_t {
+  node,     // every peer is on this node: loopback first
+  network,  // peers on other nodes: a fabric or private network first
+};
+
+struct OfiConfig {
+  std::string provider;                 // PARLEY_OFI_PROVIDER ("tcp;ofi_rxm"); FI_PROVIDER also filters
+  std::string iface;                    // PARLEY_OFI_IFACE: domain/interface name or IP address; "any" allows public
+  Scope scope = Scope::node;            // PARLEY_OFI_SCOPE=node|network
+  bool want_rma = true;                 // PARLEY_OFI_RMA=0 pretends FI_RMA is missing (tests the fallback)
+  std::size_t eager_size = 16384;       // PARLEY_OFI_EAGER: bytes of one receive buffer = largest message
+  std::uint32_t rx_buffers = 256;       // PARLEY_OFI_RX_BUFFERS: receive buffers posted at all times
+  std::uint32_t tx_buffers = 256;       // PARLEY_OFI_TX_BUFFERS: sends in flight (each owns a copy)
+  std::uint32_t credits = 32;           // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
+  std::uint32_t read_ops = 64;          // PARLEY_OFI_READ_OPS: rendezvous reads in flight
+  std::size_t read_chunk = 4u << 20;    // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
+
+  // Defaults overridden by the environment; invalid values give an error.
+  [[nodiscard]] static TransportStatus from_env(OfiConfig* out);
+  // Checks ranges (eager_size >= 256, credits >= 2, ...).
+  [[nodiscard]] TransportStatus validate() const;
+};
+
+}  // namespace parley::transport::ofi
