@@ -72,6 +72,9 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (!env_size("PARLEY_OFI_READ_CHUNK", &c.read_chunk)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_READ_CHUNK: not a size");
   }
+  if (!env_size("PARLEY_OFI_CONNECT_TIMEOUT_MS", &c.connect_timeout_ms)) {
+    return TransportStatus::error(Code::invalid, "PARLEY_OFI_CONNECT_TIMEOUT_MS: not a number");
+  }
   TransportStatus st = c.validate();
   if (!st.ok()) return st;
   *out = std::move(c);
@@ -96,6 +99,9 @@ TransportStatus OfiConfig::validate() const {
   }
   if (read_chunk < 4096) {
     return TransportStatus::error(Code::invalid, "ofi: read chunk must be >= 4 KiB (PARLEY_OFI_READ_CHUNK)");
+  }
+  if (connect_timeout_ms == 0) {
+    return TransportStatus::error(Code::invalid, "ofi: connect timeout must be > 0 (PARLEY_OFI_CONNECT_TIMEOUT_MS)");
   }
   return TransportStatus::success();
 }

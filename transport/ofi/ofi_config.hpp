@@ -27,6 +27,10 @@ struct OfiConfig {
   std::uint32_t credits = 32;           // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
   std::uint32_t read_ops = 64;          // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;    // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
+  // PARLEY_OFI_CONNECT_TIMEOUT_MS: how long sends to a peer never reached may
+  // keep failing with FI_EAGAIN before the peer counts as gone (providers
+  // such as ofi_rxm retry a refused connection forever).
+  std::uint32_t connect_timeout_ms = 60000;
 
   // Defaults overridden by the environment; invalid values give an error.
   [[nodiscard]] static TransportStatus from_env(OfiConfig* out);

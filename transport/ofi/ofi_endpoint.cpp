@@ -15,6 +15,8 @@
 #include <rdma/fi_cm.h>
 #include <rdma/fi_errno.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +35,12 @@ constexpr std::size_t kCqBatch = 16;
 std::byte* alloc_pool(std::size_t bytes) {
   const std::size_t rounded = (bytes + 4095) & ~std::size_t{4095};
   return static_cast<std::byte*>(std::aligned_alloc(4096, rounded));
+}
+
+std::uint64_t now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
 }
 
 const char* peer_failed_text(PeerId id, const TransportStatus& first) {
@@ -142,6 +150,7 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
     ++*events;
   } else {
     PeerState& p = peer_slot(w.src);
+    p.reached = true;
     if (w.addr_len != 0 && !p.known) {
       fi_addr_t a = FI_ADDR_NOTAVAIL;
       int ret = fi_av_insert(av, data + sizeof w, 1, &a, 0, nullptr);
@@ -183,7 +192,11 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
   }
 }
 
-void Endpoint::Impl::complete_tx(std::uint32_t index) { tx_free.push_back(index); }
+void Endpoint::Impl::complete_tx(std::uint32_t index) {
+  TxSlot& slot = tx[index];
+  if (slot.peer < peers.size()) peers[slot.peer].reached = true;
+  tx_free.push_back(index);
+}
 
 void Endpoint::Impl::handle_error(EventFn fn, void* user, std::size_t* events) {
   fi_cq_err_entry err{};
@@ -227,7 +240,7 @@ void Endpoint::Impl::handle_error(EventFn fn, void* user, std::size_t* events) {
     case CtxKind::tx: {
       TxSlot& slot = tx[ctx->index];
       const PeerId id = slot.peer;
-      complete_tx(ctx->index);
+      tx_free.push_back(ctx->index);
       TransportStatus st = fi_failure("fi_send completion", -code, id, detail);
       fail_peer(id, st);
       OfiEvent ev{EventKind::error};
@@ -288,6 +301,7 @@ TransportStatus Endpoint::open(const Fabric& fabric, PeerId self) {
   m.eager_size = std::min(cfg.eager_size, fabric.max_msg_size());
   m.inject_size = fabric.inject_size();
   m.credits = cfg.credits;
+  m.connect_timeout_ms = cfg.connect_timeout_ms;
   m.read_chunk = std::min(cfg.read_chunk, fabric.max_msg_size());
   m.iov_limit = std::min<std::size_t>(fabric.iov_limit(), 8);
 
@@ -500,12 +514,31 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
     ret = fi_send(m.ep, slot.data, total, mr_desc, p->addr, &slot.ctx.fi);
   }
   if (ret != 0) [[unlikely]] {
-    if (ret == -FI_EAGAIN) return TransportStatus::busy();
+    if (ret == -FI_EAGAIN) {
+      if (!p->reached) {
+        // Connection set-up: some providers retry a refused connect forever.
+        const std::uint64_t now = now_ms();
+        if (p->blocked_since_ms == 0) {
+          p->blocked_since_ms = now;
+        } else if (now - p->blocked_since_ms > m.connect_timeout_ms) {
+          char buf[320];
+          std::snprintf(buf, sizeof buf,
+                        "fi_send (peer %u): no connection within %u ms, the provider kept answering "
+                        "FI_EAGAIN (is the peer alive? PARLEY_OFI_CONNECT_TIMEOUT_MS)",
+                        dst, m.connect_timeout_ms);
+          TransportStatus st = TransportStatus::error(Code::peer_gone, intern_message(buf), FI_ETIMEDOUT);
+          m.fail_peer(dst, st);
+          return st;
+        }
+      }
+      return TransportStatus::busy();
+    }
     TransportStatus st = fi_failure(total <= m.inject_size ? "fi_sendmsg (FI_INJECT)" : "fi_send", ret, dst);
     if (st.code == Code::peer_gone) m.fail_peer(dst, st);
     return st;
   }
   m.tx_free.pop_back();
+  p->blocked_since_ms = 0;
   --p->send_credits;
   p->owed -= w.credits;
   p->hello_sent = true;

@@ -45,6 +45,8 @@ struct PeerState {
   std::uint32_t send_credits = 0;  // messages we may still send it
   std::uint32_t owed = 0;          // its messages we consumed and not yet credited back
   bool known = false;              // in our address vector
+  bool reached = false;            // a send to it completed or a message came from it
+  std::uint64_t blocked_since_ms = 0;  // first FI_EAGAIN of a send while not reached, 0 if none
   bool hello_sent = false;         // our address went out in a message to it
   bool credit_queued = false;      // in credit_queue
   bool failed = false;
@@ -81,6 +83,7 @@ struct Endpoint::Impl {
   std::size_t eager_size = 0;
   std::size_t inject_size = 0;
   std::uint32_t credits = 0;
+  std::uint32_t connect_timeout_ms = 0;
 
   std::vector<PeerState> peers;  // indexed by PeerId, grown on demand
   std::vector<PeerId> credit_queue;

@@ -412,7 +412,11 @@ pid_t start_doomed_peer(int to_test, bool wait_for_message) {
 int send_until_error(int from_peer, int died, bool first_message_before_death) {
   Fabric f;
   Endpoint ep;
-  OFI_CHECK_OK(f.open(test_config()));
+  OfiConfig cfg = test_config();
+  // ofi_rxm retries a refused connection forever; the endpoint gives up
+  // after this long (the test waits on polls, never on the clock).
+  cfg.connect_timeout_ms = 500;
+  OFI_CHECK_OK(f.open(cfg));
   OFI_CHECK_OK(ep.open(f, 0));
   std::vector<std::byte> addr;
   OFI_CHECK(recv_address(from_peer, &addr));
