@@ -70,9 +70,19 @@ void Runtime::abort(int code, const std::string& msg) {
 
 void Runtime::print_state() const {
   const char* call = current_call_.load(std::memory_order_relaxed);
-  std::fprintf(stderr, "parley: rank %d on %s: %s%s\n", job().rank, job().hostname.c_str(),
-               call != nullptr ? "blocked in " : "not in an MPI call (running user code)",
-               call != nullptr ? call : "");
+  std::string what = call != nullptr ? std::string("blocked in ") + call : "not in an MPI call (running user code)";
+  if (const Communicator* c = blocked_on_.load(std::memory_order_relaxed); c != nullptr && call != nullptr) {
+    const int peer = blocked_peer_.load(std::memory_order_relaxed);
+    const int tag = blocked_tag_.load(std::memory_order_relaxed);
+    const bool recv = blocked_recv_.load(std::memory_order_relaxed);
+    what += std::string(" waiting for a ") + (recv ? "receive from " : "send to ") +
+            (peer == MPI_ANY_SOURCE ? std::string("MPI_ANY_SOURCE") : "rank " + std::to_string(peer)) +
+            ", tag " + (tag == MPI_ANY_TAG ? std::string("MPI_ANY_TAG") : std::to_string(tag)) + ", on " + c->name();
+  }
+  // Counts only: the engine's queues belong to the thread inside MPI.
+  what += "; " + std::to_string(engine_.posted_count()) + " receive(s) posted, " +
+          std::to_string(engine_.unexpected_count()) + " unexpected message(s) queued";
+  std::fprintf(stderr, "parley: rank %d on %s: %s\n", job().rank, job().hostname.c_str(), what.c_str());
   std::fflush(stderr);
 }
 

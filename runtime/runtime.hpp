@@ -44,7 +44,21 @@ class Runtime {
 
   // The MPI call this process is blocked in, for the launcher's --timeout
   // report; set by blocking entry points, nullptr in user code.
-  void set_current_call(const char* name) { current_call_.store(name, std::memory_order_relaxed); }
+  void set_current_call(const char* name) {
+    blocked_on_.store(nullptr, std::memory_order_relaxed);
+    current_call_.store(name, std::memory_order_relaxed);
+  }
+  // The same, naming the one operation the call waits for (its peer, tag and
+  // communicator go into the --timeout report).
+  void set_current_call(const char* name, const p2p::Request* waiting_for) {
+    if (waiting_for != nullptr) {
+      blocked_peer_.store(waiting_for->peer, std::memory_order_relaxed);
+      blocked_tag_.store(waiting_for->tag, std::memory_order_relaxed);
+      blocked_recv_.store(waiting_for->kind == p2p::RequestKind::recv, std::memory_order_relaxed);
+    }
+    blocked_on_.store(waiting_for != nullptr ? waiting_for->comm : nullptr, std::memory_order_relaxed);
+    current_call_.store(name, std::memory_order_relaxed);
+  }
 
   [[noreturn]] void abort(int code, const std::string& msg);
 
@@ -59,6 +73,12 @@ class Runtime {
   bootstrap::PmixClient pmix_;
   Engine engine_;
   std::atomic<const char*> current_call_{nullptr};
+  // What a blocking call waits for; read by the dump-state handler, which
+  // runs on PMIx's thread, hence atomics (values may be a moment stale).
+  std::atomic<const Communicator*> blocked_on_{nullptr};
+  std::atomic<int> blocked_peer_{0};
+  std::atomic<int> blocked_tag_{0};
+  std::atomic<bool> blocked_recv_{false};
 };
 
 }  // namespace parley

@@ -81,7 +81,7 @@ int make_recv(const char* fn, void* buf, int count, MPI_Datatype type, int sourc
 
 // Waits for a request the caller owns privately, reports its error, frees it.
 int finish_blocking(const char* fn, MPI_Comm comm, Request* r, MPI_Status* status) {
-  Runtime::get().set_current_call(fn);
+  Runtime::get().set_current_call(fn, r);
   engine().wait(r);
   Runtime::get().set_current_call(nullptr);
   fill_status(status, r->status);

@@ -46,9 +46,18 @@ int grequest_cancel(p2p::Request* r);
 // packs from or unpacks into. A contiguous derived type is moved in place.
 inline Status make_buffer(const void* buf, int count, MPI_Datatype type, p2p::Buffer& out) {
   if (count < 0) return Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")");
+  // Predefined types (the latency path): contiguous, no table lookup.
+  if (auto size = basic_type_size(type)) {
+    if (buf == nullptr && count > 0 && *size > 0)
+      return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));
+    out = p2p::Buffer{};
+    out.base = const_cast<void*>(buf);
+    out.bytes = static_cast<std::size_t>(count) * *size;
+    return Status::ok();
+  }
   dt::Type* t = nullptr;
   if (Status st = check_datatype(type, "datatype", true, &t); !st) return st;
-  const bool predefined = basic_type_size(type).has_value();
+  const bool predefined = false;
   // NULL is MPI_BOTTOM: legal with a derived type of absolute addresses.
   if (predefined && buf == nullptr && count > 0 && t->size() > 0)
     return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));

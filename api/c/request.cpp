@@ -82,7 +82,7 @@ int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
     empty_status(status);
     return MPI_SUCCESS;
   }
-  Runtime::get().set_current_call(fn);
+  Runtime::get().set_current_call(fn, r);
   engine().wait(r);
   Runtime::get().set_current_call(nullptr);
   return op_error(fn, r, retire(request, r, status));

@@ -23,8 +23,16 @@ MatchEngine::Context& MatchEngine::context(std::uint32_t id) {
 }
 
 void MatchEngine::drop_bucket_if_empty(const MatchKey& k, Bucket& b) {
-  // Buckets of finished (source, tag) pairs would otherwise pile up.
-  if (b.posted.empty() && b.unexpected.empty()) buckets_.erase(k);
+  if (!b.posted.empty() || !b.unexpected.empty() || b.listed) return;
+  b.listed = true;
+  emptied_.push_back(k);
+  while (emptied_.size() > kEmptyKept) {
+    auto it = buckets_.find(emptied_.front());
+    emptied_.pop_front();
+    Bucket& old = *it->second;
+    old.listed = false;
+    if (old.posted.empty() && old.unexpected.empty()) buckets_.erase(it);
+  }
 }
 
 PostedRecv* MatchEngine::match_arrival(std::uint32_t context_id, int source, int tag) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 
@@ -81,6 +82,7 @@ class MatchEngine {
   struct Bucket {
     IntrusiveList<PostedRecv, &PostedRecv::link> posted;
     IntrusiveList<Unexpected, &Unexpected::bucket_link> unexpected;
+    bool listed = false;  // its key is in emptied_
   };
   struct Context {
     IntrusiveList<PostedRecv, &PostedRecv::link> wildcard;
@@ -98,6 +100,12 @@ class MatchEngine {
   void drop_bucket_if_empty(const MatchKey& k, Bucket& b);
 
   std::unordered_map<MatchKey, std::unique_ptr<Bucket>, KeyHash> buckets_;
+  // Buckets that went empty, oldest first. They stay in the map so that a
+  // (source, tag) pair used over and over does not allocate per message;
+  // beyond kEmptyKept of them the oldest still-empty ones are dropped, which
+  // bounds the memory of pairs that are never used again.
+  static constexpr std::size_t kEmptyKept = 256;
+  std::deque<MatchKey> emptied_;
   std::unordered_map<std::uint32_t, std::unique_ptr<Context>> contexts_;
   std::uint64_t next_post_seq_ = 0;
   std::uint64_t next_arrival_seq_ = 0;
