@@ -497,3 +497,92 @@ TEST_CASE("Sending to a peer whose process died gives an error naming it, not a 
   SECTION("peer died after the connection was up") { REQUIRE(run_dead_peer_case(true) == 0); }
   SECTION("peer died before we ever reached it") { REQUIRE(run_dead_peer_case(false) == 0); }
 }
+
+TEST_CASE("A rendezvous read from a peer that died ends in an error naming it, not a hang") {
+  int addr_pipe[2], died_pipe[2];
+  REQUIRE(pipe(addr_pipe) == 0);
+  REQUIRE(pipe(died_pipe) == 0);
+  // The doomed peer registers a buffer, sends its key, waits for one
+  // message (so the connection is up both ways), then exits.
+  pid_t doomed = parley::test::fork_child(
+      [&] {
+        Fabric f;
+        Endpoint ep;
+        OFI_CHECK_OK(f.open(test_config()));
+        OFI_CHECK_OK(ep.open(f, 1));
+        OFI_CHECK(send_address(addr_pipe[1], ep.address()));
+        if (!ep.has_rma()) return 0;
+        std::vector<std::byte> buf(8 << 20);
+        MemoryRegion mr;
+        OFI_CHECK_OK(ep.register_memory(buf.data(), buf.size(), &mr));
+        Sink s;
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.msgs.empty();
+        }));
+        RemoteKey key = mr.remote();
+        OFI_CHECK_OK(retry_send([&] { return ep.try_send(0, as_bytes_of(&key, sizeof key), {}); },
+                                [&] { ep.poll(s); }));
+        // Until the key is out of our send queue.
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return ep.sends_in_flight() == 0;
+        }));
+        return 0;
+      },
+      120);
+  pid_t tester = parley::test::fork_child(
+      [&] {
+        close(died_pipe[1]);
+        Fabric f;
+        Endpoint ep;
+        OFI_CHECK_OK(f.open(test_config()));
+        OFI_CHECK_OK(ep.open(f, 0));
+        std::vector<std::byte> addr;
+        OFI_CHECK(recv_address(addr_pipe[0], &addr));
+        if (!ep.has_rma()) return 0;
+        OFI_CHECK_OK(ep.insert_peer(1, addr));
+        Sink s;
+        OFI_CHECK_OK(retry_send([&] { return ep.try_send(1, {}, {}); }, [&] { ep.poll(s); }));
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.msgs.empty();
+        }));
+        RemoteKey key{};
+        std::memcpy(&key, s.msgs[0].header.data(), sizeof key);
+        char c = 0;
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return read(died_pipe[0], &c, 1) == 1;
+        }));
+        std::vector<std::byte> dst(8 << 20);
+        iovec v{dst.data(), dst.size()};
+        TransportStatus st = ep.read(1, IovSpan(&v, 1), key, 99);
+        if (!st.ok()) {
+          std::fprintf(stderr, "read after peer death: %s\n", st.what);
+          OFI_CHECK(!st.would_block());
+          return 0;
+        }
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.others.empty();
+        }));
+        const OfiEvent& ev = s.others[0];
+        std::fprintf(stderr, "read event after peer death: %s\n", ev.status.what);
+        OFI_CHECK(ev.kind == EventKind::error);
+        OFI_CHECK(ev.op == OpKind::read);
+        OFI_CHECK(ev.cookie == 99);
+        OFI_CHECK(ev.peer == 1);
+        OFI_CHECK(std::strstr(ev.status.what, "peer 1") != nullptr);
+        OFI_CHECK(ep.reads_in_flight() == 0);
+        return 0;
+      },
+      240);
+  close(died_pipe[0]);
+  const int doomed_rc = parley::test::wait_child(doomed);
+  const char c = 'x';
+  REQUIRE(write(died_pipe[1], &c, 1) == 1);
+  const int tester_rc = parley::test::wait_child(tester);
+  CHECK(doomed_rc == 0);
+  REQUIRE(tester_rc == 0);
+}
