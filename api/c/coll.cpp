@@ -1,0 +1,850 @@
+// Collective communication on the C ABI (MPI-4.0 chapter 6): the blocking
+// and nonblocking forms on intracommunicators. Each entry point checks its
+// arguments, stages the user's buffers into contiguous blocks
+// (coll_stage.hpp), builds the algorithm's schedule (runtime/coll) and runs
+// it, or hands it back as a request.
+#include <mpi.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coll/algorithms.hpp"
+#include "coll_stage.hpp"
+#include "datatype/pack.hpp"
+#include "op/op_handles.hpp"
+#include "op/predefined_types.hpp"
+#include "pt2pt_args.hpp"
+#include "request_table.hpp"
+
+using parley::Communicator;
+using parley::Runtime;
+using parley::Status;
+using parley::c::report;
+namespace coll = parley::coll;
+namespace dt = parley::dt;
+namespace op = parley::op;
+
+namespace parley::c::coll_stage {
+namespace {
+
+struct CommSeq {
+  std::uint32_t next = 0;
+};
+
+int delete_seq(MPI_Comm, int, void* value, void*) {
+  delete static_cast<CommSeq*>(value);
+  return MPI_SUCCESS;
+}
+
+int seq_keyval = MPI_KEYVAL_INVALID;
+
+bool is_contiguous(const Block& b) { return b.count == 0 || b.type->size() == 0 || b.type->is_contiguous(); }
+
+const std::byte* start_of(const Block& b) {
+  return static_cast<const std::byte*>(b.base) + b.byte_disp + (b.bytes() ? b.type->true_lb() : 0);
+}
+
+// Blocks that are all contiguous stay where they are: origin is the lowest
+// start, so every displacement is non-negative.
+bool stage_in_place(const std::vector<Block>& blocks, Staged& out) {
+  for (const Block& b : blocks)
+    if (!is_contiguous(b)) return false;
+  const std::byte* lowest = nullptr;
+  for (const Block& b : blocks)
+    if (b.bytes() > 0 && (lowest == nullptr || start_of(b) < lowest)) lowest = start_of(b);
+  out.origin = const_cast<std::byte*>(lowest);
+  out.bytes.resize(blocks.size());
+  out.displs.assign(blocks.size(), 0);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    out.bytes[i] = blocks[i].bytes();
+    if (out.bytes[i] > 0) out.displs[i] = static_cast<std::size_t>(start_of(blocks[i]) - lowest);
+  }
+  return true;
+}
+
+void stage_scratch(coll::Schedule& s, const std::vector<Block>& blocks, Staged& out) {
+  out.bytes.resize(blocks.size());
+  out.displs.resize(blocks.size());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    out.bytes[i] = blocks[i].bytes();
+    out.displs[i] = total;
+    total += out.bytes[i];
+  }
+  out.origin = s.scratch(total);
+  out.scratch = true;
+}
+
+// The single kind every basic element of t has, if any.
+std::optional<dt::BasicKind> leaf_kind(const dt::Type* t, bool& mixed) {
+  if (t->is_predefined()) return t->basic_kind();
+  std::optional<dt::BasicKind> k;
+  for (const dt::Type* child : t->contents_types()) {
+    std::optional<dt::BasicKind> ck = leaf_kind(child, mixed);
+    if (!ck) continue;
+    if (k && *k != *ck) mixed = true;
+    k = ck;
+  }
+  return k;
+}
+
+}  // namespace
+
+int next_tag(MPI_Comm comm) {
+  if (seq_keyval == MPI_KEYVAL_INVALID)
+    (void)PMPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, delete_seq, &seq_keyval, nullptr);
+  void* value = nullptr;
+  int flag = 0;
+  (void)PMPI_Comm_get_attr(comm, seq_keyval, &value, &flag);
+  if (!flag) {
+    value = new CommSeq;
+    (void)PMPI_Comm_set_attr(comm, seq_keyval, value);
+  }
+  auto* seq = static_cast<CommSeq*>(value);
+  // Below the internal tags of the communicator constructors (-100..-103).
+  return -1000 - static_cast<int>(seq->next++ % (1u << 24));
+}
+
+void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
+  const Block& b = blocks[i];
+  if (st.bytes[i] == 0) return;
+  dt::pack(static_cast<const std::byte*>(b.base) + b.byte_disp, b.count, *b.type, 0, st.at(i), st.bytes[i]);
+}
+
+Staged stage_in(coll::Schedule& s, const std::vector<Block>& blocks, bool copy) {
+  Staged out;
+  if (!copy && stage_in_place(blocks, out)) return out;
+  stage_scratch(s, blocks, out);
+  for (std::size_t i = 0; i < blocks.size(); ++i) pack_block(blocks, out, i);
+  return out;
+}
+
+Staged stage_out(coll::Schedule& s, const std::vector<Block>& blocks) {
+  Staged out;
+  if (stage_in_place(blocks, out)) return out;
+  stage_scratch(s, blocks, out);
+  return out;
+}
+
+void finish_out(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st) {
+  bool in_place = true;
+  for (const Block& b : blocks) in_place &= is_contiguous(b);
+  if (in_place) return;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const Block b = blocks[i];
+    if (st.bytes[i] == 0) continue;
+    b.type->retain();
+    s.at_exit([t = b.type] { t->release(); });
+    std::byte* src = st.at(i);
+    const std::size_t bytes = st.bytes[i];
+    s.call([b, src, bytes] {
+      dt::unpack(src, bytes, const_cast<std::byte*>(static_cast<const std::byte*>(b.base)) + b.byte_disp, b.count,
+                 *b.type, 0);
+      return Status::ok();
+    });
+  }
+  s.fence();
+}
+
+std::vector<Block> uniform(const void* buf, int n, std::int64_t count, dt::Type* t) {
+  std::vector<Block> v(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = Block{buf, count, t, i * count * t->extent()};
+  return v;
+}
+
+std::vector<Block> varying(const void* buf, int n, const int* counts, const int* displs, dt::Type* t) {
+  std::vector<Block> v(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    v[static_cast<std::size_t>(i)] = Block{buf, counts[i], t, static_cast<std::int64_t>(displs[i]) * t->extent()};
+  return v;
+}
+
+Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out) {
+  op::Op* o = op::acquire_op(op_handle);
+  if (o == nullptr)
+    return Status(MPI_ERR_OP, op_handle == MPI_OP_NULL ? "op is MPI_OP_NULL" : "invalid op handle");
+  s.at_exit([o] { o->release(); });
+  coll::Reducer& r = s.reducer();
+  r.op = o;
+  if (std::optional<op::ElementType> et = op::predefined_element_type(type_handle)) {
+    r.element = *et;
+    out.item_bytes = et->extent;
+    out.packed = false;
+  } else {
+    bool mixed = false;
+    std::optional<dt::BasicKind> k = leaf_kind(t, mixed);
+    const bool contiguous = t->is_contiguous();
+    out.packed = !contiguous;
+    out.item_bytes = static_cast<std::size_t>(t->size());
+    r.element.handle = type_handle;
+    r.element.extent = static_cast<std::size_t>(t->extent());
+    r.element.basic = k ? *k : dt::BasicKind{};
+    r.element.basic_per_item =
+        (k && !mixed && dt::kind_size(*k) > 0) ? static_cast<std::size_t>(t->size()) / dt::kind_size(*k) : 0;
+    if (o->is_predefined() && out.packed && k && dt::is_pair(*k))
+      return Status(MPI_ERR_TYPE, "predefined reduction ops on noncontiguous derived types of pair types are not "
+                                  "supported yet");
+    if (!o->is_predefined() && out.packed) {
+      t->retain();
+      s.at_exit([t] { t->release(); });
+      r.unpacked_type = t;
+    }
+  }
+  if (o->is_predefined()) {
+    if (r.element.basic_per_item == 0)
+      return Status(MPI_ERR_OP, std::string(o->name()) + " is not defined for a datatype of mixed basic types");
+    if (Status st = op::check(*o, r.element); !st) return st;
+  }
+  return Status::ok();
+}
+
+std::byte* reduce_in(coll::Schedule& s, const ReduceSetup& rs, const void* buf, std::int64_t count, dt::Type* t) {
+  if (!rs.packed) return const_cast<std::byte*>(static_cast<const std::byte*>(buf)) + (count ? t->true_lb() : 0);
+  const auto bytes = static_cast<std::size_t>(count) * rs.item_bytes;
+  std::byte* w = s.scratch(bytes);
+  dt::pack(buf, count, *t, 0, w, bytes);
+  return w;
+}
+
+std::byte* reduce_out(coll::Schedule& s, const ReduceSetup& rs, void* buf, std::int64_t count, dt::Type* t) {
+  if (!rs.packed) return static_cast<std::byte*>(buf) + (count ? t->true_lb() : 0);
+  return s.scratch(static_cast<std::size_t>(count) * rs.item_bytes);
+}
+
+void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, void* buf, std::int64_t count,
+                   dt::Type* t) {
+  if (!rs.packed || count == 0) return;
+  t->retain();
+  s.at_exit([t] { t->release(); });
+  const std::size_t bytes = static_cast<std::size_t>(count) * rs.item_bytes;
+  s.call([=] {
+    dt::unpack(work, bytes, buf, count, *t, 0);
+    return Status::ok();
+  });
+  s.fence();
+}
+
+int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request) {
+  Engine& engine = Runtime::get().engine();
+  if (request == nullptr) {
+    Runtime::get().set_current_call(fn);
+    Status st = s->run_blocking();
+    Runtime::get().set_current_call(nullptr);
+    return st ? MPI_SUCCESS : report(fn, comm, st);
+  }
+  // A generalized-kind request without callbacks: MPI_Wait/Test see it
+  // complete once the schedule is.
+  p2p::Request* r = engine.alloc_request();
+  r->kind = p2p::RequestKind::generalized;
+  r->active = true;
+  r->comm = c;
+  *request = requests().insert(r);
+  if (!coll::engine_drives_schedules() || s->advance()) {
+    Status st = s->run_blocking();
+    r->complete = true;
+    r->status.error = st.error_class();
+    return st ? MPI_SUCCESS : report(fn, comm, st);
+  }
+  coll::Schedule* raw = s.release();
+  raw->on_complete = [r](coll::Schedule* done) {
+    r->status.error = done->status().error_class();
+    r->complete = true;
+    delete done;
+    if (r->user_freed) {
+      requests().erase(r->handle);
+      Runtime::get().engine().free_request(r);
+    }
+  };
+  coll::enlist(raw);
+  return MPI_SUCCESS;
+}
+
+}  // namespace parley::c::coll_stage
+
+// ---------------------------------------------------------------------------
+// Entry points. Each body takes request == nullptr for the blocking form.
+
+namespace {
+
+using namespace parley::c::coll_stage;
+using parley::c::check_datatype;
+using parley::c::invalid_comm;
+using parley::c::lookup_comm;
+using parley::c::null_arg;
+using parley::c::require_initialized;
+
+#define COLL_TRY(expr)                                         \
+  do {                                                         \
+    if (Status coll_st_ = (expr); !coll_st_) return report(fn, comm, coll_st_); \
+  } while (0)
+
+Status intracomm(MPI_Comm h, Communicator*& c) {
+  if (Status st = require_initialized(); !st) return st;
+  c = lookup_comm(h);
+  if (c == nullptr) return invalid_comm(h);
+  if (c->is_inter()) return Status(MPI_ERR_COMM, "collectives on intercommunicators are not supported yet");
+  return Status::ok();
+}
+
+Status datatype(MPI_Datatype h, const char* what, dt::Type*& t) { return check_datatype(h, what, true, &t); }
+
+Status count_ok(std::int64_t n, const char* what) {
+  if (n >= 0) return Status::ok();
+  return Status(MPI_ERR_COUNT, std::string(what) + " must be non-negative (got " + std::to_string(n) + ")");
+}
+
+Status root_ok(const Communicator& c, int root) {
+  if (root >= 0 && root < c.local_size()) return Status::ok();
+  return Status(MPI_ERR_ROOT, "invalid root " + std::to_string(root) + " (communicator size " +
+                                  std::to_string(c.local_size()) + ")");
+}
+
+Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
+  if (buf == MPI_IN_PLACE) return Status(MPI_ERR_BUFFER, std::string(what) + " may not be MPI_IN_PLACE here");
+  if (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)
+    return Status(MPI_ERR_BUFFER, std::string(what) + " is NULL but count is " + std::to_string(count));
+  return Status::ok();
+}
+
+Status array_ok(const void* a, const char* what) { return a != nullptr ? Status::ok() : null_arg(what); }
+
+std::unique_ptr<coll::Schedule> schedule(Communicator& c, MPI_Comm h) {
+  return std::make_unique<coll::Schedule>(c, next_tag(h));
+}
+
+std::byte* first(const Staged& st) { return st.origin + (st.displs.empty() ? 0 : st.displs[0]); }
+
+int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  auto s = schedule(*c, comm);
+  coll::barrier(*s);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+int bcast(const char* fn, void* buf, std::int64_t count, MPI_Datatype type, int root, MPI_Comm comm,
+          MPI_Request* request) {
+  Communicator* c = nullptr;
+  dt::Type* t = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(count_ok(count, "count"));
+  COLL_TRY(datatype(type, "datatype", t));
+  COLL_TRY(root_ok(*c, root));
+  COLL_TRY(buffer_ok(buf, count, type, t, "buffer"));
+  auto s = schedule(*c, comm);
+  const std::vector<Block> blocks = uniform(buf, 1, count, t);
+  const bool is_root = c->rank() == root;
+  Staged st = is_root ? stage_in(*s, blocks) : stage_out(*s, blocks);
+  coll::bcast(*s, first(st), st.bytes[0], root);
+  if (!is_root) finish_out(*s, blocks, st);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+// Gather and gatherv: recv_counts == nullptr means uniform blocks.
+int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, void* rbuf, int rcount,
+           const int* rcounts, const int* rdispls, MPI_Datatype rtype, int root, MPI_Comm comm,
+           MPI_Request* request, bool varying_form) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(root_ok(*c, root));
+  const int n = c->local_size();
+  const bool is_root = c->rank() == root;
+  const bool in_place = is_root && sbuf == MPI_IN_PLACE;
+  dt::Type* st_type = nullptr;
+  dt::Type* rt = nullptr;
+  if (!in_place) {
+    COLL_TRY(count_ok(scount, "sendcount"));
+    COLL_TRY(datatype(stype, "sendtype", st_type));
+    COLL_TRY(buffer_ok(sbuf, scount, stype, st_type, "sendbuf"));
+  }
+  std::vector<Block> rblocks;
+  if (is_root) {
+    COLL_TRY(datatype(rtype, "recvtype", rt));
+    if (varying_form) {
+      COLL_TRY(array_ok(rcounts, "recvcounts"));
+      COLL_TRY(array_ok(rdispls, "displs"));
+      for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
+      rblocks = varying(rbuf, n, rcounts, rdispls, rt);
+    } else {
+      COLL_TRY(count_ok(rcount, "recvcount"));
+      rblocks = uniform(rbuf, n, rcount, rt);
+    }
+  }
+  auto s = schedule(*c, comm);
+  const void* send = nullptr;
+  std::size_t sbytes = 0;
+  if (!in_place) {
+    Staged ss = stage_in(*s, uniform(sbuf, 1, scount, st_type));
+    send = first(ss);
+    sbytes = ss.bytes[0];
+  }
+  if (is_root) {
+    Staged rs = stage_out(*s, rblocks);
+    if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(root));
+    coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
+    finish_out(*s, rblocks, rs);
+  } else {
+    coll::gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, root);
+  }
+  return start(fn, comm, c, std::move(s), request);
+}
+
+int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, const int* sdispls,
+            MPI_Datatype stype, void* rbuf, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
+            MPI_Request* request, bool varying_form) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(root_ok(*c, root));
+  const int n = c->local_size();
+  const bool is_root = c->rank() == root;
+  const bool in_place = is_root && rbuf == MPI_IN_PLACE;
+  dt::Type* st_type = nullptr;
+  dt::Type* rt = nullptr;
+  if (!in_place) {
+    COLL_TRY(count_ok(rcount, "recvcount"));
+    COLL_TRY(datatype(rtype, "recvtype", rt));
+    COLL_TRY(buffer_ok(rbuf, rcount, rtype, rt, "recvbuf"));
+  }
+  std::vector<Block> sblocks;
+  if (is_root) {
+    COLL_TRY(datatype(stype, "sendtype", st_type));
+    if (varying_form) {
+      COLL_TRY(array_ok(scounts, "sendcounts"));
+      COLL_TRY(array_ok(sdispls, "displs"));
+      for (int i = 0; i < n; ++i) COLL_TRY(count_ok(scounts[i], "sendcounts[i]"));
+      sblocks = varying(sbuf, n, scounts, sdispls, st_type);
+    } else {
+      COLL_TRY(count_ok(scount, "sendcount"));
+      sblocks = uniform(sbuf, n, scount, st_type);
+    }
+  }
+  auto s = schedule(*c, comm);
+  std::vector<Block> rblocks;
+  Staged rs;
+  if (!in_place) {
+    rblocks = uniform(rbuf, 1, rcount, rt);
+    rs = stage_out(*s, rblocks);
+  }
+  void* recv = in_place ? nullptr : first(rs);
+  const std::size_t rbytes = in_place ? 0 : rs.bytes[0];
+  if (is_root) {
+    Staged ss = stage_in(*s, sblocks);
+    coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
+  } else {
+    coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
+  }
+  if (!in_place) finish_out(*s, rblocks, rs);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, void* rbuf, int rcount,
+              const int* rcounts, const int* rdispls, MPI_Datatype rtype, MPI_Comm comm, MPI_Request* request,
+              bool varying_form) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  const int n = c->local_size();
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  dt::Type* st_type = nullptr;
+  dt::Type* rt = nullptr;
+  if (!in_place) {
+    COLL_TRY(count_ok(scount, "sendcount"));
+    COLL_TRY(datatype(stype, "sendtype", st_type));
+    COLL_TRY(buffer_ok(sbuf, scount, stype, st_type, "sendbuf"));
+  }
+  COLL_TRY(datatype(rtype, "recvtype", rt));
+  std::vector<Block> rblocks;
+  if (varying_form) {
+    COLL_TRY(array_ok(rcounts, "recvcounts"));
+    COLL_TRY(array_ok(rdispls, "displs"));
+    for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
+    rblocks = varying(rbuf, n, rcounts, rdispls, rt);
+  } else {
+    COLL_TRY(count_ok(rcount, "recvcount"));
+    rblocks = uniform(rbuf, n, rcount, rt);
+  }
+  auto s = schedule(*c, comm);
+  const void* send = nullptr;
+  if (!in_place) send = first(stage_in(*s, uniform(sbuf, 1, scount, st_type)));
+  Staged rs = stage_out(*s, rblocks);
+  if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(c->rank()));
+  coll::allgatherv(*s, send, rs.origin, rs.bytes.data(), rs.displs.data());
+  finish_out(*s, rblocks, rs);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+// The three alltoall forms meet here with their blocks described.
+int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::vector<Block>& sblocks,
+                    const std::vector<Block>& rblocks, bool in_place, bool uniform_form, MPI_Request* request) {
+  auto s = schedule(*c, comm);
+  Staged ss = stage_in(*s, in_place ? rblocks : sblocks, in_place);
+  Staged rs = stage_out(*s, rblocks);
+  const int n = c->local_size();
+  bool regular = uniform_form;
+  for (int i = 0; regular && i < n; ++i) {
+    const auto ui = static_cast<std::size_t>(i);
+    regular = ss.bytes[ui] == ss.bytes[0] && rs.bytes[ui] == ss.bytes[0] && ss.displs[ui] == ui * ss.bytes[0] &&
+              rs.displs[ui] == ui * ss.bytes[0];
+  }
+  if (regular) coll::alltoall(*s, ss.origin, rs.origin, ss.bytes[0]);
+  else coll::alltoallv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), rs.origin, rs.bytes.data(), rs.displs.data());
+  finish_out(*s, rblocks, rs);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, void* rbuf, int rcount,
+             MPI_Datatype rtype, MPI_Comm comm, MPI_Request* request) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  const int n = c->local_size();
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  dt::Type* st_type = nullptr;
+  dt::Type* rt = nullptr;
+  if (!in_place) {
+    COLL_TRY(count_ok(scount, "sendcount"));
+    COLL_TRY(datatype(stype, "sendtype", st_type));
+    COLL_TRY(buffer_ok(sbuf, scount, stype, st_type, "sendbuf"));
+  }
+  COLL_TRY(count_ok(rcount, "recvcount"));
+  COLL_TRY(datatype(rtype, "recvtype", rt));
+  COLL_TRY(buffer_ok(rbuf, rcount, rtype, rt, "recvbuf"));
+  std::vector<Block> sblocks = in_place ? std::vector<Block>{} : uniform(sbuf, n, scount, st_type);
+  return alltoall_blocks(fn, comm, c, sblocks, uniform(rbuf, n, rcount, rt), in_place, true, request);
+}
+
+int alltoallv(const char* fn, const void* sbuf, const int* scounts, const int* sdispls, MPI_Datatype stype,
+              void* rbuf, const int* rcounts, const int* rdispls, MPI_Datatype rtype, MPI_Comm comm,
+              MPI_Request* request) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  const int n = c->local_size();
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  dt::Type* st_type = nullptr;
+  dt::Type* rt = nullptr;
+  std::vector<Block> sblocks;
+  if (!in_place) {
+    COLL_TRY(array_ok(scounts, "sendcounts"));
+    COLL_TRY(array_ok(sdispls, "sdispls"));
+    COLL_TRY(datatype(stype, "sendtype", st_type));
+    for (int i = 0; i < n; ++i) COLL_TRY(count_ok(scounts[i], "sendcounts[i]"));
+    sblocks = varying(sbuf, n, scounts, sdispls, st_type);
+  }
+  COLL_TRY(array_ok(rcounts, "recvcounts"));
+  COLL_TRY(array_ok(rdispls, "rdispls"));
+  COLL_TRY(datatype(rtype, "recvtype", rt));
+  for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
+  return alltoall_blocks(fn, comm, c, sblocks, varying(rbuf, n, rcounts, rdispls, rt), in_place, false, request);
+}
+
+int alltoallw(const char* fn, const void* sbuf, const int* scounts, const int* sdispls, const MPI_Datatype* stypes,
+              void* rbuf, const int* rcounts, const int* rdispls, const MPI_Datatype* rtypes, MPI_Comm comm,
+              MPI_Request* request) {
+  Communicator* c = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  const int n = c->local_size();
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  std::vector<Block> sblocks, rblocks;
+  if (!in_place) {
+    COLL_TRY(array_ok(scounts, "sendcounts"));
+    COLL_TRY(array_ok(sdispls, "sdispls"));
+    COLL_TRY(array_ok(stypes, "sendtypes"));
+    for (int i = 0; i < n; ++i) {
+      dt::Type* t = nullptr;
+      COLL_TRY(count_ok(scounts[i], "sendcounts[i]"));
+      COLL_TRY(datatype(stypes[i], "sendtypes[i]", t));
+      sblocks.push_back(Block{sbuf, scounts[i], t, sdispls[i]});
+    }
+  }
+  COLL_TRY(array_ok(rcounts, "recvcounts"));
+  COLL_TRY(array_ok(rdispls, "rdispls"));
+  COLL_TRY(array_ok(rtypes, "recvtypes"));
+  for (int i = 0; i < n; ++i) {
+    dt::Type* t = nullptr;
+    COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
+    COLL_TRY(datatype(rtypes[i], "recvtypes[i]", t));
+    rblocks.push_back(Block{rbuf, rcounts[i], t, rdispls[i]});
+  }
+  return alltoall_blocks(fn, comm, c, sblocks, rblocks, in_place, false, request);
+}
+
+enum class Red : std::uint8_t { reduce, allreduce, scan, exscan };
+
+int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count, MPI_Datatype type, MPI_Op op,
+              int root, MPI_Comm comm, MPI_Request* request) {
+  Communicator* c = nullptr;
+  dt::Type* t = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(count_ok(count, "count"));
+  COLL_TRY(datatype(type, "datatype", t));
+  if (kind == Red::reduce) COLL_TRY(root_ok(*c, root));
+  const bool gets_result = kind != Red::reduce || c->rank() == root;
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  if (in_place && !gets_result)
+    COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may only be MPI_IN_PLACE at the root"));
+  if (!in_place) COLL_TRY(buffer_ok(sbuf, count, type, t, "sendbuf"));
+  if (gets_result) COLL_TRY(buffer_ok(rbuf, count, type, t, "recvbuf"));
+  auto s = schedule(*c, comm);
+  ReduceSetup rs;
+  COLL_TRY(setup_reduce(*s, op, type, t, rs));
+  std::byte* out = gets_result ? reduce_out(*s, rs, rbuf, count, t) : nullptr;
+  std::byte* in = in_place ? (rs.packed ? reduce_in(*s, rs, rbuf, count, t) : out) : reduce_in(*s, rs, sbuf, count, t);
+  const auto ucount = static_cast<std::size_t>(count);
+  switch (kind) {
+    case Red::reduce: coll::reduce(*s, in, out, ucount, rs.item_bytes, root); break;
+    case Red::allreduce: coll::allreduce(*s, in, out, ucount, rs.item_bytes); break;
+    case Red::scan: coll::scan(*s, in, out, ucount, rs.item_bytes, false); break;
+    case Red::exscan: coll::scan(*s, in, out, ucount, rs.item_bytes, true); break;
+  }
+  if (gets_result && !(kind == Red::exscan && c->rank() == 0)) reduce_finish(*s, rs, out, rbuf, count, t);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+// Reduce_scatter (counts) and Reduce_scatter_block (counts == nullptr).
+int reduce_scatter(const char* fn, const void* sbuf, void* rbuf, int block, const int* counts, MPI_Datatype type,
+                   MPI_Op op, MPI_Comm comm, MPI_Request* request) {
+  Communicator* c = nullptr;
+  dt::Type* t = nullptr;
+  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(datatype(type, "datatype", t));
+  const int n = c->local_size();
+  std::vector<std::size_t> ucounts(static_cast<std::size_t>(n));
+  if (counts != nullptr) {
+    for (int i = 0; i < n; ++i) {
+      COLL_TRY(count_ok(counts[i], "recvcounts[i]"));
+      ucounts[static_cast<std::size_t>(i)] = static_cast<std::size_t>(counts[i]);
+    }
+  } else {
+    COLL_TRY(count_ok(block, "recvcount"));
+    ucounts.assign(static_cast<std::size_t>(n), static_cast<std::size_t>(block));
+  }
+  std::size_t total = 0;
+  for (std::size_t x : ucounts) total += x;
+  const auto mine = static_cast<std::int64_t>(ucounts[static_cast<std::size_t>(c->rank())]);
+  const bool in_place = sbuf == MPI_IN_PLACE;
+  if (!in_place) COLL_TRY(buffer_ok(sbuf, static_cast<std::int64_t>(total), type, t, "sendbuf"));
+  auto s = schedule(*c, comm);
+  ReduceSetup rs;
+  COLL_TRY(setup_reduce(*s, op, type, t, rs));
+  std::byte* in = reduce_in(*s, rs, in_place ? rbuf : sbuf, static_cast<std::int64_t>(total), t);
+  std::byte* out = reduce_out(*s, rs, rbuf, mine, t);
+  coll::reduce_scatter(*s, in, out, ucounts.data(), rs.item_bytes);
+  reduce_finish(*s, rs, out, rbuf, mine, t);
+  return start(fn, comm, c, std::move(s), request);
+}
+
+#undef COLL_TRY
+
+int need_request(const char* fn, MPI_Comm comm, MPI_Request* request) {
+  if (request == nullptr) return report(fn, comm, null_arg("request"));
+  return MPI_SUCCESS;
+}
+
+}  // namespace
+
+// --- blocking ---------------------------------------------------------------
+
+int PMPI_Barrier(MPI_Comm comm) { return barrier("MPI_Barrier", comm, nullptr); }
+
+int PMPI_Bcast(void* buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm) {
+  return bcast("MPI_Bcast", buffer, count, datatype, root, comm, nullptr);
+}
+
+int PMPI_Gather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  return gather("MPI_Gather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype, root,
+                comm, nullptr, false);
+}
+
+int PMPI_Gatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
+                 const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  return gather("MPI_Gatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, root, comm,
+                nullptr, true);
+}
+
+int PMPI_Scatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                 MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  return scatter("MPI_Scatter", sendbuf, sendcount, nullptr, nullptr, sendtype, recvbuf, recvcount, recvtype, root,
+                 comm, nullptr, false);
+}
+
+int PMPI_Scatterv(const void* sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype,
+                  void* recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  return scatter("MPI_Scatterv", sendbuf, 0, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                 nullptr, true);
+}
+
+int PMPI_Allgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                   MPI_Datatype recvtype, MPI_Comm comm) {
+  return allgather("MPI_Allgather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype,
+                   comm, nullptr, false);
+}
+
+int PMPI_Allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                    const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm) {
+  return allgather("MPI_Allgatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, comm,
+                   nullptr, true);
+}
+
+int PMPI_Alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                  MPI_Datatype recvtype, MPI_Comm comm) {
+  return alltoall("MPI_Alltoall", sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, nullptr);
+}
+
+int PMPI_Alltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
+                   void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm) {
+  return alltoallv("MPI_Alltoallv", sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
+                   comm, nullptr);
+}
+
+int PMPI_Alltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[], const MPI_Datatype sendtypes[],
+                   void* recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[],
+                   MPI_Comm comm) {
+  return alltoallw("MPI_Alltoallw", sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
+                   recvtypes, comm, nullptr);
+}
+
+int PMPI_Reduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, int root,
+                MPI_Comm comm) {
+  return reduction("MPI_Reduce", Red::reduce, sendbuf, recvbuf, count, datatype, op, root, comm, nullptr);
+}
+
+int PMPI_Allreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  return reduction("MPI_Allreduce", Red::allreduce, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
+}
+
+int PMPI_Scan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  return reduction("MPI_Scan", Red::scan, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
+}
+
+int PMPI_Exscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  return reduction("MPI_Exscan", Red::exscan, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
+}
+
+int PMPI_Reduce_scatter(const void* sendbuf, void* recvbuf, const int recvcounts[], MPI_Datatype datatype, MPI_Op op,
+                        MPI_Comm comm) {
+  if (recvcounts == nullptr) return report("MPI_Reduce_scatter", comm, null_arg("recvcounts"));
+  return reduce_scatter("MPI_Reduce_scatter", sendbuf, recvbuf, 0, recvcounts, datatype, op, comm, nullptr);
+}
+
+int PMPI_Reduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
+                              MPI_Comm comm) {
+  return reduce_scatter("MPI_Reduce_scatter_block", sendbuf, recvbuf, recvcount, nullptr, datatype, op, comm,
+                        nullptr);
+}
+
+// --- nonblocking ------------------------------------------------------------
+
+int PMPI_Ibarrier(MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ibarrier", comm, request)) return rc;
+  return barrier("MPI_Ibarrier", comm, request);
+}
+
+int PMPI_Ibcast(void* buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ibcast", comm, request)) return rc;
+  return bcast("MPI_Ibcast", buffer, count, datatype, root, comm, request);
+}
+
+int PMPI_Igather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                 MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Igather", comm, request)) return rc;
+  return gather("MPI_Igather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype, root,
+                comm, request, false);
+}
+
+int PMPI_Igatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
+                  const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Igatherv", comm, request)) return rc;
+  return gather("MPI_Igatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, root, comm,
+                request, true);
+}
+
+int PMPI_Iscatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                  MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Iscatter", comm, request)) return rc;
+  return scatter("MPI_Iscatter", sendbuf, sendcount, nullptr, nullptr, sendtype, recvbuf, recvcount, recvtype, root,
+                 comm, request, false);
+}
+
+int PMPI_Iscatterv(const void* sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype,
+                   void* recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Iscatterv", comm, request)) return rc;
+  return scatter("MPI_Iscatterv", sendbuf, 0, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                 request, true);
+}
+
+int PMPI_Iallgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                    MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Iallgather", comm, request)) return rc;
+  return allgather("MPI_Iallgather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype,
+                   comm, request, false);
+}
+
+int PMPI_Iallgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                     const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm,
+                     MPI_Request* request) {
+  if (int rc = need_request("MPI_Iallgatherv", comm, request)) return rc;
+  return allgather("MPI_Iallgatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, comm,
+                   request, true);
+}
+
+int PMPI_Ialltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
+                   MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ialltoall", comm, request)) return rc;
+  return alltoall("MPI_Ialltoall", sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, request);
+}
+
+int PMPI_Ialltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
+                    void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
+                    MPI_Request* request) {
+  if (int rc = need_request("MPI_Ialltoallv", comm, request)) return rc;
+  return alltoallv("MPI_Ialltoallv", sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
+                   comm, request);
+}
+
+int PMPI_Ialltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[], const MPI_Datatype sendtypes[],
+                    void* recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[],
+                    MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ialltoallw", comm, request)) return rc;
+  return alltoallw("MPI_Ialltoallw", sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
+                   recvtypes, comm, request);
+}
+
+int PMPI_Ireduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, int root,
+                 MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ireduce", comm, request)) return rc;
+  return reduction("MPI_Ireduce", Red::reduce, sendbuf, recvbuf, count, datatype, op, root, comm, request);
+}
+
+int PMPI_Iallreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                    MPI_Request* request) {
+  if (int rc = need_request("MPI_Iallreduce", comm, request)) return rc;
+  return reduction("MPI_Iallreduce", Red::allreduce, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
+}
+
+int PMPI_Iscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+               MPI_Request* request) {
+  if (int rc = need_request("MPI_Iscan", comm, request)) return rc;
+  return reduction("MPI_Iscan", Red::scan, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
+}
+
+int PMPI_Iexscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                 MPI_Request* request) {
+  if (int rc = need_request("MPI_Iexscan", comm, request)) return rc;
+  return reduction("MPI_Iexscan", Red::exscan, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
+}
+
+int PMPI_Ireduce_scatter(const void* sendbuf, void* recvbuf, const int recvcounts[], MPI_Datatype datatype,
+                         MPI_Op op, MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ireduce_scatter", comm, request)) return rc;
+  if (recvcounts == nullptr) return report("MPI_Ireduce_scatter", comm, null_arg("recvcounts"));
+  return reduce_scatter("MPI_Ireduce_scatter", sendbuf, recvbuf, 0, recvcounts, datatype, op, comm, request);
+}
+
+int PMPI_Ireduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
+                               MPI_Comm comm, MPI_Request* request) {
+  if (int rc = need_request("MPI_Ireduce_scatter_block", comm, request)) return rc;
+  return reduce_scatter("MPI_Ireduce_scatter_block", sendbuf, recvbuf, recvcount, nullptr, datatype, op, comm,
+                        request);
+}

@@ -1,0 +1,76 @@
+// What the collective entry points share: the per-communicator sequence
+// that tags each collective, staging of user buffers (any datatype) into
+// the contiguous byte blocks the schedules move, reduction set-up, and
+// starting a schedule as a blocking call or a request.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "c_api.hpp"
+#include "coll/schedule.hpp"
+#include "datatype/type.hpp"
+
+namespace parley::c::coll_stage {
+
+// The tag of the next collective on comm: every process calls collectives
+// on a communicator in the same order, so the sequence agrees everywhere.
+int next_tag(MPI_Comm comm);
+
+// One block of user data: count items of type at base + byte_disp.
+struct Block {
+  const void* base = nullptr;
+  std::int64_t count = 0;
+  dt::Type* type = nullptr;
+  std::int64_t byte_disp = 0;
+  std::size_t bytes() const { return static_cast<std::size_t>(count * type->size()); }
+};
+
+// Blocks as the schedule sees them: bytes[i] at origin + displs[i].
+struct Staged {
+  std::byte* origin = nullptr;
+  std::vector<std::size_t> bytes;
+  std::vector<std::size_t> displs;
+  bool scratch = false;  // packed copies, not the user's memory
+  std::byte* at(std::size_t i) const { return origin + displs[i]; }
+};
+
+// Input blocks: in place when every block is contiguous, else packed now
+// into schedule scratch.
+// copy: always copy (the user's memory is overwritten while this is read).
+Staged stage_in(coll::Schedule& s, const std::vector<Block>& blocks, bool copy = false);
+// Output blocks: in place when contiguous, else scratch that finish_out()
+// unpacks into the user's buffer as the schedule's last step.
+Staged stage_out(coll::Schedule& s, const std::vector<Block>& blocks);
+void finish_out(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st);
+// Packs blocks[i] of the user's buffer into st (MPI_IN_PLACE with scratch).
+void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i);
+
+// Uniform blocks: n blocks of (count, type), block i at i*count*extent.
+std::vector<Block> uniform(const void* buf, int n, std::int64_t count, dt::Type* t);
+std::vector<Block> varying(const void* buf, int n, const int* counts, const int* displs, dt::Type* t);
+
+// Reductions: how items of (type) are combined and how many bytes an item
+// takes in the work buffers; `packed` says the work buffers hold the packed
+// stream (noncontiguous derived types) rather than the user's layout.
+struct ReduceSetup {
+  std::size_t item_bytes = 0;
+  bool packed = false;
+};
+Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out);
+// Work buffer for input (count items of type at buf) and for output.
+std::byte* reduce_in(coll::Schedule& s, const ReduceSetup& rs, const void* buf, std::int64_t count, dt::Type* t);
+std::byte* reduce_out(coll::Schedule& s, const ReduceSetup& rs, void* buf, std::int64_t count, dt::Type* t);
+// Output finish for reduce_out (unpack when packed).
+void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, void* buf, std::int64_t count,
+                   dt::Type* t);
+
+// Runs (request == nullptr) or starts the schedule; reports through comm.
+int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request);
+
+}  // namespace parley::c::coll_stage

@@ -1,0 +1,55 @@
+// The collective algorithms, as schedule builders over contiguous byte
+// buffers (the C layer packs noncontiguous data first). Each appends its
+// rounds to a Schedule and ends with a fence, so builders compose: a
+// reduce followed by a scatterv is one schedule.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "coll/schedule.hpp"
+
+namespace parley::coll {
+
+enum class Algorithm : std::uint8_t {
+  automatic,
+  binomial,
+  scatter_allgather,
+  recursive_doubling,
+  rabenseifner,
+  ring,
+  pairwise,
+  bruck,
+  linear,
+  dissemination,
+};
+
+std::string_view algorithm_name(Algorithm a);
+// The algorithm PARLEY_COLL_<COLLECTIVE> forces (automatic when unset or
+// not one this collective has), read once per process.
+enum class Collective : std::uint8_t { barrier, bcast, reduce, allreduce, allgather, alltoall, count_ };
+Algorithm forced(Collective c);
+
+void barrier(Schedule& s);
+void bcast(Schedule& s, void* buf, std::size_t bytes, int root);
+// recv is significant at root only; send == recv is allowed (in place).
+void reduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, int root);
+void allreduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes);
+// send == nullptr at the root: its block is already in place.
+void gatherv(Schedule& s, const void* send, std::size_t send_bytes, void* recv, const std::size_t* bytes,
+             const std::size_t* displs, int root);
+// recv == nullptr at the root: its block stays in place.
+void scatterv(Schedule& s, const void* send, const std::size_t* bytes, const std::size_t* displs, void* recv,
+              std::size_t recv_bytes, int root);
+// send == nullptr: this rank's block is already in place in recv.
+void allgatherv(Schedule& s, const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
+void alltoall(Schedule& s, const void* send, void* recv, std::size_t block_bytes);
+void alltoallv(Schedule& s, const void* send, const std::size_t* send_bytes, const std::size_t* send_displs,
+               void* recv, const std::size_t* recv_bytes, const std::size_t* recv_displs);
+// counts[r] items land on rank r; send holds the whole vector.
+void reduce_scatter(Schedule& s, const void* send, void* recv, const std::size_t* counts, std::size_t item_bytes);
+// Inclusive (scan) or exclusive (exscan, recv of rank 0 untouched).
+void scan(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, bool exclusive);
+
+}  // namespace parley::coll

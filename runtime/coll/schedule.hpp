@@ -1,0 +1,124 @@
+// Collective schedules: a collective is built once as rounds of
+// point-to-point and local steps over byte buffers, then advanced without
+// blocking until done. Blocking collectives start a schedule and wait for
+// it; nonblocking ones hand it to the progress list (progress.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "base/status.hpp"
+#include "comm/communicator.hpp"
+#include "datatype/type.hpp"
+#include "op/op.hpp"
+
+namespace parley {
+namespace p2p {
+struct Request;
+}
+
+namespace coll {
+
+// How a reduction combines two work buffers of `count` items. Work buffers
+// hold the user's datatype either in its own layout (predefined and
+// contiguous types) or as the packed stream (noncontiguous derived types).
+struct Reducer {
+  const op::Op* op = nullptr;
+  op::ElementType element{};
+  // Set when the work buffers are packed but the op is a user function,
+  // which must see the user's layout: each combine unpacks both sides.
+  const dt::Type* unpacked_type = nullptr;
+  bool packed_elements = false;  // predefined op on packed data: reduce count*basic_per_item kinds
+
+  bool commutative() const { return op == nullptr || op->commutative(); }
+  // inout = in op inout, `in` being the lower ranks' contribution.
+  Status apply(const void* in, void* inout, std::size_t count) const;
+};
+
+class Schedule {
+ public:
+  // Traffic goes over comm's collective context with `tag` (negative and
+  // unique among the collectives in flight on comm).
+  Schedule(Communicator& comm, int tag);
+  Schedule(const Schedule&) = delete;
+  Schedule& operator=(const Schedule&) = delete;
+  Schedule(Schedule&&) = delete;
+  Schedule& operator=(Schedule&&) = delete;
+  ~Schedule();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  Reducer& reducer() { return reducer_; }
+
+  // --- building -----------------------------------------------------------
+  // A zeroed scratch buffer owned by the schedule (stable address).
+  std::byte* scratch(std::size_t bytes);
+  // Communication steps of the current round, posted together when the
+  // round starts.
+  void send(const void* buf, std::size_t bytes, int peer);
+  void recv(void* buf, std::size_t bytes, int peer);
+  // Local steps of the current round, run in order once its communication
+  // is complete.
+  void copy(const void* src, void* dst, std::size_t bytes);
+  void reduce(const void* in, void* inout, std::size_t count);
+  void call(std::function<Status()> fn);
+  // Run when the schedule is destroyed (releases what it borrowed).
+  void at_exit(std::function<void()> fn) { exits_.push_back(std::move(fn)); }
+  // Ends the round: later steps wait for everything before.
+  void fence();
+
+  // --- running ------------------------------------------------------------
+  // Advances as far as possible without blocking; true once every step is
+  // done (or an error stopped it: see status()).
+  bool advance();
+  bool done() const { return done_; }
+  const Status& status() const { return status_; }
+  // Runs to completion, progressing the engine (and every other schedule).
+  Status run_blocking();
+
+  // Called once when the schedule completes under the progress list.
+  std::function<void(Schedule*)> on_complete;
+
+ private:
+  enum class Kind : std::uint8_t { send, recv, copy, reduce, call };
+  struct Step {
+    Kind kind;
+    int peer;
+    const void* src;
+    void* dst;
+    std::size_t n;
+  };
+  void post_round();
+  void finish(Status st);
+
+  Communicator* via_;
+  int tag_;
+  int rank_;
+  int size_;
+  Reducer reducer_;
+  std::vector<Step> steps_;
+  std::vector<std::size_t> round_end_;  // index past each round's last step
+  std::vector<std::function<Status()>> calls_;
+  std::vector<std::function<void()>> exits_;
+  std::vector<std::unique_ptr<std::byte[]>> scratch_;
+  std::vector<p2p::Request*> inflight_;
+  std::size_t round_ = 0;
+  bool posted_ = false;
+  bool done_ = false;
+  Status status_;
+};
+
+// Schedules of nonblocking collectives in flight on this process.
+void enlist(Schedule* s);
+// Advances every enlisted schedule; completed ones are removed and their
+// on_complete called. Returns whether any is still in flight.
+bool progress_all();
+// Whether the engine advances enlisted schedules itself (a progress hook);
+// when it does not, nonblocking collectives complete at their start.
+bool engine_drives_schedules();
+
+}  // namespace coll
+}  // namespace parley

@@ -1,0 +1,52 @@
+// Algorithm names and the PARLEY_COLL_* variables that force one (tests run
+// every algorithm through these).
+#include <array>
+#include <cstdlib>
+#include <string>
+
+#include "coll/algorithms.hpp"
+
+namespace parley::coll {
+namespace {
+
+constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
+    "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
+    "PARLEY_COLL_ALLREDUCE", "PARLEY_COLL_ALLGATHER", "PARLEY_COLL_ALLTOALL",
+};
+
+Algorithm parse(const char* v) {
+  if (v == nullptr) return Algorithm::automatic;
+  const std::string_view s(v);
+  for (int i = 0; i <= static_cast<int>(Algorithm::dissemination); ++i)
+    if (algorithm_name(static_cast<Algorithm>(i)) == s) return static_cast<Algorithm>(i);
+  return Algorithm::automatic;
+}
+
+}  // namespace
+
+std::string_view algorithm_name(Algorithm a) {
+  switch (a) {
+    case Algorithm::automatic: return "auto";
+    case Algorithm::binomial: return "binomial";
+    case Algorithm::scatter_allgather: return "scatter_allgather";
+    case Algorithm::recursive_doubling: return "recursive_doubling";
+    case Algorithm::rabenseifner: return "rabenseifner";
+    case Algorithm::ring: return "ring";
+    case Algorithm::pairwise: return "pairwise";
+    case Algorithm::bruck: return "bruck";
+    case Algorithm::linear: return "linear";
+    case Algorithm::dissemination: return "dissemination";
+  }
+  return "auto";
+}
+
+Algorithm forced(Collective c) {
+  static const auto table = [] {
+    std::array<Algorithm, kVariables.size()> t{};
+    for (std::size_t i = 0; i < kVariables.size(); ++i) t[i] = parse(std::getenv(kVariables[i]));
+    return t;
+  }();
+  return table[static_cast<std::size_t>(c)];
+}
+
+}  // namespace parley::coll
