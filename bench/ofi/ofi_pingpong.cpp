@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/common/backoff.hpp"
 #include "transport/ofi/ofi_config.hpp"
 #include "transport/ofi/ofi_endpoint.hpp"
 #include "transport/ofi/ofi_fabric.hpp"
@@ -68,9 +69,11 @@ struct Side {
   std::size_t got = 0;         // messages received
   std::size_t reads_done = 0;  // read completions
   Rts last_rts{};
+  // Two processes on a possibly crowded node: spin, then yield (DESIGN §2.7).
+  Backoff backoff{node_oversubscribed(2)};
 
   void poll() {
-    ep.poll([&](const OfiEvent& ev) {
+    if (ep.poll([&](const OfiEvent& ev) {
       if (ev.kind == EventKind::message) {
         if (ev.header.size() == sizeof(Rts)) std::memcpy(&last_rts, ev.header.data(), sizeof(Rts));
         ++got;
@@ -79,7 +82,11 @@ struct Side {
       } else {
         die("poll", ev.status);
       }
-    });
+    }) == 0) {
+      backoff.pause();
+    } else {
+      backoff.reset();
+    }
   }
   void send(std::span<const std::byte> header, const void* buf, std::size_t len) {
     iovec v{const_cast<void*>(buf), len};
