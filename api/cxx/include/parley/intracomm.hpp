@@ -43,13 +43,18 @@ class Intracomm : public Comm {
   Intercomm Create_intercomm(int local_leader, const Intracomm& peer_comm, int remote_leader, int tag = 0) const;
   Cartcomm Create_cart(const std::vector<int>& dims, const std::vector<bool>& periods = {}, bool reorder = false) const;
   Graphcomm Create_graph(const std::vector<int>& index, const std::vector<int>& edges, bool reorder = false) const;
+  // Unweighted and weighted forms: each process names its own in- and out-neighbours.
   Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources, const std::vector<int>& destinations,
-                                           const std::optional<std::vector<int>>& sourceweights = std::nullopt,
-                                           const std::optional<std::vector<int>>& destweights = std::nullopt,
                                            const Info& info = INFO_NULL, bool reorder = false) const;
+  Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources, const std::vector<int>& destinations,
+                                           const std::vector<int>& sourceweights, const std::vector<int>& destweights,
+                                           const Info& info = INFO_NULL, bool reorder = false) const;
+  // Each process contributes edges from `sources`, degrees[i] of them from sources[i].
   Distgraphcomm Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
-                                  const std::vector<int>& destinations,
-                                  const std::optional<std::vector<int>>& weights = std::nullopt,
+                                  const std::vector<int>& destinations, const Info& info = INFO_NULL,
+                                  bool reorder = false) const;
+  Distgraphcomm Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
+                                  const std::vector<int>& destinations, const std::vector<int>& weights,
                                   const Info& info = INFO_NULL, bool reorder = false) const;
 
   template <coll_send_buffer S, recv_buffer R>

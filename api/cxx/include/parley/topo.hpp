@@ -214,10 +214,29 @@ class Distgraphcomm : public Topocomm {
 };
 
 namespace detail {
-// What the C API takes for an optional weight list: MPI_UNWEIGHTED, MPI_WEIGHTS_EMPTY or the weights.
-inline const int* weights_of(const std::optional<std::vector<int>>& w) {
-  if (!w) return MPI_UNWEIGHTED;
-  return w->empty() ? MPI_WEIGHTS_EMPTY : w->data();
+// What the C API takes for a weight list: the weights, or MPI_WEIGHTS_EMPTY for a weighted process with
+// no edges on that side.
+inline const int* weights_of(const std::vector<int>& w) { return w.empty() ? MPI_WEIGHTS_EMPTY : w.data(); }
+
+inline Distgraphcomm dist_graph_adjacent(MPI_Comm comm, const std::vector<int>& sources, const int* sw,
+                                         const std::vector<int>& destinations, const int* dw, const Info& info,
+                                         bool reorder) {
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Dist_graph_create_adjacent(comm, static_cast<int>(sources.size()), sources.data(), sw,
+                                       static_cast<int>(destinations.size()), destinations.data(), dw, info.handle(),
+                                       reorder ? 1 : 0, &c));
+  return Distgraphcomm(returning_errors(c), adopt);
+}
+
+inline Distgraphcomm dist_graph(MPI_Comm comm, const std::vector<int>& sources, const std::vector<int>& degrees,
+                                const std::vector<int>& destinations, const int* weights, const Info& info,
+                                bool reorder) {
+  if (sources.size() != degrees.size())
+    throw Exception(MPI_ERR_ARG, "Intracomm.Create_dist_graph: sources and degrees differ in length");
+  MPI_Comm c = MPI_COMM_NULL;
+  check(MPI_Dist_graph_create(comm, static_cast<int>(sources.size()), sources.data(), degrees.data(),
+                              destinations.data(), weights, info.handle(), reorder ? 1 : 0, &c));
+  return Distgraphcomm(returning_errors(c), adopt);
 }
 }  // namespace detail
 
@@ -237,26 +256,31 @@ inline Graphcomm Intracomm::Create_graph(const std::vector<int>& index, const st
 }
 
 inline Distgraphcomm Intracomm::Create_dist_graph_adjacent(const std::vector<int>& sources,
+                                                           const std::vector<int>& destinations, const Info& info,
+                                                           bool reorder) const {
+  return detail::dist_graph_adjacent(h(), sources, MPI_UNWEIGHTED, destinations, MPI_UNWEIGHTED, info, reorder);
+}
+
+inline Distgraphcomm Intracomm::Create_dist_graph_adjacent(const std::vector<int>& sources,
                                                            const std::vector<int>& destinations,
-                                                           const std::optional<std::vector<int>>& sourceweights,
-                                                           const std::optional<std::vector<int>>& destweights,
-                                                           const Info& info, bool reorder) const {
-  MPI_Comm c = MPI_COMM_NULL;
-  check(MPI_Dist_graph_create_adjacent(h(), static_cast<int>(sources.size()), sources.data(),
-                                       detail::weights_of(sourceweights), static_cast<int>(destinations.size()),
-                                       destinations.data(), detail::weights_of(destweights), info.handle(),
-                                       reorder ? 1 : 0, &c));
-  return Distgraphcomm(detail::returning_errors(c), adopt);
+                                                           const std::vector<int>& sourceweights,
+                                                           const std::vector<int>& destweights, const Info& info,
+                                                           bool reorder) const {
+  return detail::dist_graph_adjacent(h(), sources, detail::weights_of(sourceweights), destinations,
+                                     detail::weights_of(destweights), info, reorder);
+}
+
+inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
+                                                  const std::vector<int>& destinations, const Info& info,
+                                                  bool reorder) const {
+  return detail::dist_graph(h(), sources, degrees, destinations, MPI_UNWEIGHTED, info, reorder);
 }
 
 inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
                                                   const std::vector<int>& destinations,
-                                                  const std::optional<std::vector<int>>& weights,
-                                                  const Info& info, bool reorder) const {
-  MPI_Comm c = MPI_COMM_NULL;
-  check(MPI_Dist_graph_create(h(), static_cast<int>(sources.size()), sources.data(), degrees.data(),
-                              destinations.data(), detail::weights_of(weights), info.handle(), reorder ? 1 : 0, &c));
-  return Distgraphcomm(detail::returning_errors(c), adopt);
+                                                  const std::vector<int>& weights, const Info& info,
+                                                  bool reorder) const {
+  return detail::dist_graph(h(), sources, degrees, destinations, detail::weights_of(weights), info, reorder);
 }
 
 }  // namespace parley
