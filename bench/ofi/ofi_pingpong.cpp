@@ -74,15 +74,15 @@ struct Side {
 
   void poll() {
     if (ep.poll([&](const OfiEvent& ev) {
-      if (ev.kind == EventKind::message) {
-        if (ev.header.size() == sizeof(Rts)) std::memcpy(&last_rts, ev.header.data(), sizeof(Rts));
-        ++got;
-      } else if (ev.kind == EventKind::read_done) {
-        ++reads_done;
-      } else {
-        die("poll", ev.status);
-      }
-    }) == 0) {
+          if (ev.kind == EventKind::message) {
+            if (ev.header.size() == sizeof(Rts)) std::memcpy(&last_rts, ev.header.data(), sizeof(Rts));
+            ++got;
+          } else if (ev.kind == EventKind::read_done) {
+            ++reads_done;
+          } else {
+            die("poll", ev.status);
+          }
+        }) == 0) {
       backoff.pause();
     } else {
       backoff.reset();
@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
       rts = Rts{mr.remote(), size};
     }
     const std::span<const std::byte> rts_header(reinterpret_cast<const std::byte*>(&rts), sizeof rts);
-    std::size_t iters = std::max<std::size_t>(20, std::min(base_iters, (std::size_t{512} << 20) / (size + 1)));
+    std::size_t iters =
+        std::max<std::size_t>(20, std::min(base_iters, (std::size_t{512} << 20) / (size + 1)));
     if (bw) iters = std::max<std::size_t>(5, iters / window);
     std::vector<double> results;
     for (std::size_t r = 0; r < reps; ++r) {

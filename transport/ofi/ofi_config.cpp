@@ -16,10 +16,23 @@ bool parse_size(const char* s, std::size_t* out) {
   unsigned long long v = std::strtoull(s, &end, 10);
   if (errno != 0 || end == s || s[0] == '-') return false;
   switch (*end) {
-    case 'k': case 'K': v <<= 10; ++end; break;
-    case 'm': case 'M': v <<= 20; ++end; break;
-    case 'g': case 'G': v <<= 30; ++end; break;
-    default: break;
+    case 'k':
+    case 'K':
+      v <<= 10;
+      ++end;
+      break;
+    case 'm':
+    case 'M':
+      v <<= 20;
+      ++end;
+      break;
+    case 'g':
+    case 'G':
+      v <<= 30;
+      ++end;
+      break;
+    default:
+      break;
   }
   if (*end != '\0') return false;
   *out = static_cast<std::size_t>(v);
@@ -83,13 +96,16 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
 
 TransportStatus OfiConfig::validate() const {
   if (eager_size < 256 || eager_size > (16u << 20)) {
-    return TransportStatus::error(Code::invalid, "ofi: eager size must be 256 B .. 16 MiB (PARLEY_OFI_EAGER)");
+    return TransportStatus::error(Code::invalid,
+                                  "ofi: eager size must be 256 B .. 16 MiB (PARLEY_OFI_EAGER)");
   }
   if (rx_buffers < 2 || rx_buffers > 65536) {
-    return TransportStatus::error(Code::invalid, "ofi: receive buffers must be 2..65536 (PARLEY_OFI_RX_BUFFERS)");
+    return TransportStatus::error(Code::invalid,
+                                  "ofi: receive buffers must be 2..65536 (PARLEY_OFI_RX_BUFFERS)");
   }
   if (tx_buffers < 1 || tx_buffers > 65536) {
-    return TransportStatus::error(Code::invalid, "ofi: send buffers must be 1..65536 (PARLEY_OFI_TX_BUFFERS)");
+    return TransportStatus::error(Code::invalid,
+                                  "ofi: send buffers must be 1..65536 (PARLEY_OFI_TX_BUFFERS)");
   }
   if (credits < 2 || credits > 65535) {
     return TransportStatus::error(Code::invalid, "ofi: credits must be 2..65535 (PARLEY_OFI_CREDITS)");
@@ -101,7 +117,8 @@ TransportStatus OfiConfig::validate() const {
     return TransportStatus::error(Code::invalid, "ofi: read chunk must be >= 4 KiB (PARLEY_OFI_READ_CHUNK)");
   }
   if (connect_timeout_ms == 0) {
-    return TransportStatus::error(Code::invalid, "ofi: connect timeout must be > 0 (PARLEY_OFI_CONNECT_TIMEOUT_MS)");
+    return TransportStatus::error(Code::invalid,
+                                  "ofi: connect timeout must be > 0 (PARLEY_OFI_CONNECT_TIMEOUT_MS)");
   }
   return TransportStatus::success();
 }

@@ -17,16 +17,16 @@ enum class Scope : std::uint8_t {
 };
 
 struct OfiConfig {
-  std::string provider;                 // PARLEY_OFI_PROVIDER ("tcp;ofi_rxm"); FI_PROVIDER also filters
-  std::string iface;                    // PARLEY_OFI_IFACE: domain/interface name or IP address; "any" allows public
-  Scope scope = Scope::node;            // PARLEY_OFI_SCOPE=node|network
-  bool want_rma = true;                 // PARLEY_OFI_RMA=0 pretends FI_RMA is missing (tests the fallback)
-  std::size_t eager_size = 16384;       // PARLEY_OFI_EAGER: bytes of one receive buffer = largest message
-  std::uint32_t rx_buffers = 256;       // PARLEY_OFI_RX_BUFFERS: receive buffers posted at all times
-  std::uint32_t tx_buffers = 256;       // PARLEY_OFI_TX_BUFFERS: sends in flight (each owns a copy)
-  std::uint32_t credits = 32;           // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
-  std::uint32_t read_ops = 64;          // PARLEY_OFI_READ_OPS: rendezvous reads in flight
-  std::size_t read_chunk = 4u << 20;    // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
+  std::string provider;       // PARLEY_OFI_PROVIDER ("tcp;ofi_rxm"); FI_PROVIDER also filters
+  std::string iface;          // PARLEY_OFI_IFACE: domain/interface name or IP address; "any" allows public
+  Scope scope = Scope::node;  // PARLEY_OFI_SCOPE=node|network
+  bool want_rma = true;       // PARLEY_OFI_RMA=0 pretends FI_RMA is missing (tests the fallback)
+  std::size_t eager_size = 16384;  // PARLEY_OFI_EAGER: bytes of one receive buffer = largest message
+  std::uint32_t rx_buffers = 256;  // PARLEY_OFI_RX_BUFFERS: receive buffers posted at all times
+  std::uint32_t tx_buffers = 256;  // PARLEY_OFI_TX_BUFFERS: sends in flight (each owns a copy)
+  std::uint32_t credits = 32;   // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
+  std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
+  std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_CONNECT_TIMEOUT_MS: how long sends to a peer never reached may
   // keep failing with FI_EAGAIN before the peer counts as gone (providers
   // such as ofi_rxm retry a refused connection forever).

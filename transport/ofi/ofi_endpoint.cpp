@@ -14,7 +14,6 @@
 
 #include <rdma/fi_cm.h>
 #include <rdma/fi_errno.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -130,8 +129,7 @@ void Endpoint::Impl::flush_credits() {
   credit_queue.resize(kept);
 }
 
-void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* user,
-                                std::size_t* events) {
+void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* user, std::size_t* events) {
   const auto* ctx = static_cast<const OpCtx*>(e.op_context);
   const std::uint32_t index = ctx->index;
   const std::byte* data = rx[index].data;
@@ -139,8 +137,8 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
   bool ok = e.len >= sizeof w;
   if (ok) {
     std::memcpy(&w, data, sizeof w);
-    ok = sizeof w + w.addr_len + std::size_t{w.header_len} + w.payload_len == e.len &&
-         w.src < kMaxPeerId && (w.kind == WireKind::data || w.kind == WireKind::credit);
+    ok = sizeof w + w.addr_len + std::size_t{w.header_len} + w.payload_len == e.len && w.src < kMaxPeerId &&
+         (w.kind == WireKind::data || w.kind == WireKind::credit);
   }
   if (!ok) [[unlikely]] {
     OfiEvent ev{EventKind::error};
@@ -161,7 +159,8 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
         OfiEvent ev{EventKind::error};
         ev.op = OpKind::recv;
         ev.peer = w.src;
-        ev.status = fi_failure("fi_av_insert (address from first message)", ret < 0 ? ret : -FI_EINVAL, w.src);
+        ev.status =
+            fi_failure("fi_av_insert (address from first message)", ret < 0 ? ret : -FI_EINVAL, w.src);
         fn(user, ev);
         ++*events;
       }
@@ -376,8 +375,8 @@ TransportStatus Endpoint::open(const Fabric& fabric, PeerId self) {
     return TransportStatus::error(Code::no_space, "ofi endpoint: cannot allocate buffer pools");
   }
   if (fabric.mr_local()) {
-    TransportStatus st = m.rx_mr.register_memory(fabric, m.rx_mem, std::size_t{n_rx} * m.eager_size,
-                                                 MemoryRegion::local);
+    TransportStatus st =
+        m.rx_mr.register_memory(fabric, m.rx_mem, std::size_t{n_rx} * m.eager_size, MemoryRegion::local);
     if (st.ok()) {
       st = m.tx_mr.register_memory(fabric, m.tx_mem, std::size_t{cfg.tx_buffers} * m.eager_size,
                                    MemoryRegion::local);
@@ -460,7 +459,8 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
   if (p == nullptr || !p->known) [[unlikely]] {
     return TransportStatus::error(Code::invalid, "ofi try_send: peer not inserted (insert_peer first)");
   }
-  if (p->failed) [[unlikely]] return p->failure;
+  if (p->failed) [[unlikely]]
+    return p->failure;
   if (header.size() > kMaxHeader) [[unlikely]] {
     return TransportStatus::error(Code::too_large, "ofi try_send: header longer than Endpoint::kMaxHeader");
   }
@@ -581,9 +581,15 @@ std::size_t Endpoint::poll_impl(EventFn fn, void* user, std::size_t budget) {
       const auto* ctx = static_cast<const OpCtx*>(e.op_context);
       if (ctx == nullptr) continue;
       switch (ctx->kind) {
-        case CtxKind::rx: m.consume_rx(e, fn, user, &events); break;
-        case CtxKind::tx: m.complete_tx(ctx->index); break;
-        case CtxKind::read: m.complete_read_chunk(*ctx, nullptr, fn, user, &events); break;
+        case CtxKind::rx:
+          m.consume_rx(e, fn, user, &events);
+          break;
+        case CtxKind::tx:
+          m.complete_tx(ctx->index);
+          break;
+        case CtxKind::read:
+          m.complete_read_chunk(*ctx, nullptr, fn, user, &events);
+          break;
       }
     }
     seen += static_cast<std::size_t>(n);

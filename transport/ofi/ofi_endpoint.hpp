@@ -91,8 +91,7 @@ class Endpoint {
   // queue is full: poll, then retry. too_large past max_payload(); invalid
   // for a peer never inserted; peer_gone (with the first error's text) once
   // dst has failed.
-  [[nodiscard]] TransportStatus try_send(PeerId dst, std::span<const std::byte> header,
-                                         IovSpan payload);
+  [[nodiscard]] TransportStatus try_send(PeerId dst, std::span<const std::byte> header, IovSpan payload);
   // Largest payload try_send takes with a header of header_len bytes.
   [[nodiscard]] std::size_t max_payload(std::size_t header_len) const;
 
@@ -111,15 +110,13 @@ class Endpoint {
   // Rendezvous: registers [buf, buf + len) for peers to read (FI_REMOTE_READ);
   // send out->remote() (plus any offset) in the rendezvous header. invalid
   // when the provider has no FI_RMA (has_rma() false).
-  [[nodiscard]] TransportStatus register_memory(const void* buf, std::size_t len,
-                                                MemoryRegion* out) const;
+  [[nodiscard]] TransportStatus register_memory(const void* buf, std::size_t len, MemoryRegion* out) const;
   // Starts reading iov_total(local) bytes of `peer`'s memory at remote into
   // the local iovec list (which must stay valid and untouched until the
   // event). Completion: one read_done (or error) event with `cookie`, from
   // poll. would_block when PARLEY_OFI_READ_OPS reads are in flight. The peer
   // must keep polling too: software providers (tcp) serve reads in its poll.
-  [[nodiscard]] TransportStatus read(PeerId peer, IovSpan local, RemoteKey remote,
-                                     std::uint64_t cookie);
+  [[nodiscard]] TransportStatus read(PeerId peer, IovSpan local, RemoteKey remote, std::uint64_t cookie);
 
   // True when read()/register_memory work; otherwise the runtime moves large
   // messages as a pipeline of eager sends (cap_copy_pipeline).

@@ -42,15 +42,15 @@ struct TxSlot {
 
 struct PeerState {
   fi_addr_t addr = FI_ADDR_NOTAVAIL;
-  std::uint32_t send_credits = 0;  // messages we may still send it
-  std::uint32_t owed = 0;          // its messages we consumed and not yet credited back
-  bool known = false;              // in our address vector
-  bool reached = false;            // a send to it completed or a message came from it
+  std::uint32_t send_credits = 0;      // messages we may still send it
+  std::uint32_t owed = 0;              // its messages we consumed and not yet credited back
+  bool known = false;                  // in our address vector
+  bool reached = false;                // a send to it completed or a message came from it
   std::uint64_t blocked_since_ms = 0;  // first FI_EAGAIN of a send while not reached, 0 if none
-  bool hello_sent = false;         // our address went out in a message to it
-  bool credit_queued = false;      // in credit_queue
+  bool hello_sent = false;             // our address went out in a message to it
+  bool credit_queued = false;          // in credit_queue
   bool failed = false;
-  TransportStatus failure{};       // first error seen for it
+  TransportStatus failure{};  // first error seen for it
 };
 
 // One rendezvous read: chunks of at most read_chunk bytes, up to

@@ -41,7 +41,8 @@ const char* intern_message(const char* text) {
 
 Code code_for_fi_errno(int err) {
   switch (err) {
-    case FI_EAGAIN: return Code::would_block;
+    case FI_EAGAIN:
+      return Code::would_block;
     case FI_ECONNREFUSED:
     case FI_ECONNRESET:
     case FI_ECONNABORTED:

@@ -35,11 +35,15 @@ bool ipv4_in(std::uint32_t a, std::uint32_t net, int bits) {
 // Rank of a class for a scope (lower is better); -1 = never implicitly.
 int class_rank(AddrClass c, Scope scope) {
   switch (c) {
-    case AddrClass::loopback: return scope == Scope::node ? 0 : 3;
-    case AddrClass::fabric: return scope == Scope::node ? 1 : 0;
-    case AddrClass::private_net: return scope == Scope::node ? 2 : 1;
+    case AddrClass::loopback:
+      return scope == Scope::node ? 0 : 3;
+    case AddrClass::fabric:
+      return scope == Scope::node ? 1 : 0;
+    case AddrClass::private_net:
+      return scope == Scope::node ? 2 : 1;
     case AddrClass::link_local:
-    case AddrClass::public_net: return -1;
+    case AddrClass::public_net:
+      return -1;
   }
   return -1;
 }
@@ -64,12 +68,10 @@ std::string address_text(const fi_info* fi) {
 }
 
 bool names_entry(const fi_info* fi, const std::string& want) {
-  if (fi->domain_attr != nullptr && fi->domain_attr->name != nullptr &&
-      want == fi->domain_attr->name) {
+  if (fi->domain_attr != nullptr && fi->domain_attr->name != nullptr && want == fi->domain_attr->name) {
     return true;
   }
-  if (fi->fabric_attr != nullptr && fi->fabric_attr->name != nullptr &&
-      want == fi->fabric_attr->name) {
+  if (fi->fabric_attr != nullptr && fi->fabric_attr->name != nullptr && want == fi->fabric_attr->name) {
     return true;
   }
   return !want.empty() && want == address_text(fi);
@@ -235,9 +237,7 @@ TransportStatus Fabric::open(const OfiConfig& config) {
   return TransportStatus::success();
 }
 
-const char* Fabric::provider_name() const {
-  return info_ != nullptr ? info_->fabric_attr->prov_name : "";
-}
+const char* Fabric::provider_name() const { return info_ != nullptr ? info_->fabric_attr->prov_name : ""; }
 const char* Fabric::domain_name() const {
   return info_ != nullptr && info_->domain_attr->name != nullptr ? info_->domain_attr->name : "";
 }
@@ -252,9 +252,7 @@ std::size_t Fabric::iov_limit() const {
   return n == 0 ? 1 : n;
 }
 std::size_t Fabric::rx_queue_size() const { return info_ != nullptr ? info_->rx_attr->size : 0; }
-bool Fabric::mr_local() const {
-  return info_ != nullptr && (info_->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
-}
+bool Fabric::mr_local() const { return info_ != nullptr && (info_->domain_attr->mr_mode & FI_MR_LOCAL) != 0; }
 bool Fabric::mr_virt_addr() const {
   return info_ != nullptr && (info_->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
 }

@@ -49,8 +49,8 @@ class Fabric {
   [[nodiscard]] std::size_t iov_limit() const;
   [[nodiscard]] std::size_t rx_queue_size() const;
   // Memory-registration rules of the domain (FI_MR_* bits).
-  [[nodiscard]] bool mr_local() const;     // local buffers need a descriptor
-  [[nodiscard]] bool mr_virt_addr() const; // remote addresses are virtual addresses
+  [[nodiscard]] bool mr_local() const;      // local buffers need a descriptor
+  [[nodiscard]] bool mr_virt_addr() const;  // remote addresses are virtual addresses
 
  private:
   OfiConfig config_;
@@ -61,7 +61,6 @@ class Fabric {
 };
 
 // Classes a socket address (sockaddr_in/in6); non-IP formats are `fabric`.
-[[nodiscard]] AddrClass classify_address(std::uint32_t addr_format, const void* addr,
-                                         std::size_t len);
+[[nodiscard]] AddrClass classify_address(std::uint32_t addr_format, const void* addr, std::size_t len);
 
 }  // namespace parley::transport::ofi

@@ -37,8 +37,8 @@ class MemoryRegion {
   // fi_mr_reg of [buf, buf + len). `access` is a mask of Access bits.
   // Costs a system call and page pinning on most providers: register a
   // rendezvous buffer once per transfer (or cache it), never per chunk.
-  [[nodiscard]] TransportStatus register_memory(const Fabric& fabric, const void* buf,
-                                                std::size_t len, std::uint64_t access);
+  [[nodiscard]] TransportStatus register_memory(const Fabric& fabric, const void* buf, std::size_t len,
+                                                std::uint64_t access);
   // fi_close of the registration; harmless when not registered.
   void close();
 

@@ -100,8 +100,7 @@ void Endpoint::Impl::post_read_chunks(ReadOp& op) {
   }
 }
 
-void Endpoint::Impl::finish_read_if_done(std::uint32_t index, EventFn fn, void* user,
-                                         std::size_t* events) {
+void Endpoint::Impl::finish_read_if_done(std::uint32_t index, EventFn fn, void* user, std::size_t* events) {
   ReadOp& op = reads[index];
   if (!op.active || op.busy != 0 || !(op.stopped || op.cursor.done())) return;
   op.active = false;
@@ -118,8 +117,8 @@ void Endpoint::Impl::finish_read_if_done(std::uint32_t index, EventFn fn, void* 
   ++*events;
 }
 
-void Endpoint::Impl::complete_read_chunk(const OpCtx& ctx, const TransportStatus* err, EventFn fn,
-                                         void* user, std::size_t* events) {
+void Endpoint::Impl::complete_read_chunk(const OpCtx& ctx, const TransportStatus* err, EventFn fn, void* user,
+                                         std::size_t* events) {
   const std::uint32_t index = ctx.index / ReadOp::kChunksPerRead;
   const std::uint32_t k = ctx.index % ReadOp::kChunksPerRead;
   ReadOp& op = reads[index];

@@ -17,11 +17,11 @@ enum class WireKind : std::uint8_t {
 };
 
 struct WireHeader {
-  std::uint32_t src;          // sender's PeerId
-  std::uint16_t credits;      // credits returned to the receiver
+  std::uint32_t src;      // sender's PeerId
+  std::uint16_t credits;  // credits returned to the receiver
   WireKind kind;
-  std::uint8_t addr_len;      // bytes of the sender's address that follow (hello), else 0
-  std::uint16_t header_len;   // caller header bytes
+  std::uint8_t addr_len;     // bytes of the sender's address that follow (hello), else 0
+  std::uint16_t header_len;  // caller header bytes
   std::uint16_t reserved;
   std::uint32_t payload_len;  // payload bytes
 };

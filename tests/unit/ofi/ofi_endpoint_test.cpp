@@ -143,11 +143,16 @@ TEST_CASE("Many messages of mixed sizes from one sender arrive in order and inta
     auto size_of = [&](std::uint64_t seq) {
       // Empty, inject-sized, middling and full messages.
       switch (seq % 5) {
-        case 0: return std::size_t{0};
-        case 1: return std::size_t{8};
-        case 2: return static_cast<std::size_t>(seq % 1000);
-        case 3: return max;
-        default: return static_cast<std::size_t>((seq * 7919) % max);
+        case 0:
+          return std::size_t{0};
+        case 1:
+          return std::size_t{8};
+        case 2:
+          return static_cast<std::size_t>(seq % 1000);
+        case 3:
+          return max;
+        default:
+          return static_cast<std::size_t>((seq * 7919) % max);
       }
     };
     OFI_CHECK(poll_until([&] {
@@ -155,7 +160,8 @@ TEST_CASE("Many messages of mixed sizes from one sender arrive in order and inta
         const std::size_t len = size_of(sent);
         fill_pattern(buf.data(), len, sent);
         // Three iovec pieces so gathering is exercised.
-        iovec v[3] = {{buf.data(), len / 3}, {buf.data() + len / 3, len / 3},
+        iovec v[3] = {{buf.data(), len / 3},
+                      {buf.data() + len / 3, len / 3},
                       {buf.data() + 2 * (len / 3), len - 2 * (len / 3)}};
         TransportStatus st = p.a.try_send(1, as_bytes_of(&sent, sizeof sent), IovSpan(v, 3));
         if (st.would_block()) break;
@@ -311,8 +317,8 @@ TEST_CASE("A 64 MiB rendezvous read moves the registered buffer exactly") {
       return !sb.msgs.empty();
     }));
     RemoteKey key = mr.remote();
-    OFI_CHECK_OK(retry_send([&] { return p.b.try_send(0, as_bytes_of(&key, sizeof key), {}); },
-                            POLL_BOTH(p, sa, sb)));
+    OFI_CHECK_OK(
+        retry_send([&] { return p.b.try_send(0, as_bytes_of(&key, sizeof key), {}); }, POLL_BOTH(p, sa, sb)));
     OFI_CHECK(poll_until([&] {
       p.a.poll(sa);
       p.b.poll(sb);

@@ -26,14 +26,14 @@
     }                                                                               \
   } while (0)
 
-#define OFI_CHECK_OK(expr)                                                                      \
-  do {                                                                                          \
-    ::parley::transport::TransportStatus st_ = (expr);                                          \
-    if (!st_.ok()) {                                                                            \
-      std::fprintf(stderr, "%s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,                  \
-                   ::parley::transport::to_string(st_.code), st_.what);                         \
-      return 1;                                                                                 \
-    }                                                                                           \
+#define OFI_CHECK_OK(expr)                                                     \
+  do {                                                                         \
+    ::parley::transport::TransportStatus st_ = (expr);                         \
+    if (!st_.ok()) {                                                           \
+      std::fprintf(stderr, "%s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr, \
+                   ::parley::transport::to_string(st_.code), st_.what);        \
+      return 1;                                                                \
+    }                                                                          \
   } while (0)
 
 namespace parley::test::ofi {
