@@ -104,6 +104,17 @@ void Engine::progress() {
     }
     step_pipelines();
   }
+  if (!hooks_.empty()) run_hooks();
+}
+
+void Engine::run_hooks() {
+  // Index loop: a hook may add hooks (they run in this round too).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < hooks_.size(); ++i) {
+    Hook h = hooks_[i];
+    if (h.fn(h.ctx)) hooks_[kept++] = h;
+  }
+  hooks_.resize(kept);
 }
 
 p2p::Request* Engine::alloc_request() {

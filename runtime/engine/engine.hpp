@@ -66,6 +66,12 @@ class Engine {
 
   // --- completion -------------------------------------------------------
   void progress();
+  // Work that progress() advances besides the transports: nonblocking
+  // collective schedules, later RMA and I/O. fn(ctx) is called on every
+  // progress() until it returns false; it may start sends and receives but
+  // must not wait.
+  using ProgressFn = bool (*)(void* ctx);
+  void add_progress(ProgressFn fn, void* ctx) { hooks_.push_back(Hook{fn, ctx}); }
   // Blocks (progressing) until pred() is true.
   template <class Pred>
   void wait_until(Pred pred);
@@ -148,6 +154,12 @@ class Engine {
   std::unique_ptr<Peer[]> peers_;  // by local rank (Peer is not movable)
   std::vector<int> busy_peers_;  // peers with pending sends, control or pipelines
   p2p::MatchEngine match_;
+  struct Hook {
+    ProgressFn fn;
+    void* ctx;
+  };
+  std::vector<Hook> hooks_;
+  void run_hooks();
   p2p::Request* free_list_ = nullptr;
   std::size_t live_requests_ = 0;
 };
