@@ -104,8 +104,9 @@ int next_tag(MPI_Comm comm) {
     (void)PMPI_Comm_set_attr(comm, seq_keyval, value);
   }
   auto* seq = static_cast<CommSeq*>(value);
-  // Below the internal tags of the communicator constructors (-100..-103).
-  return -1000 - static_cast<int>(seq->next++ % (1u << 24));
+  // Below the internal tags of the communicator constructors (-100..-103);
+  // each collective owns kTagsPerCollective tags.
+  return -1000 - static_cast<int>(seq->next++ % (1u << 24)) * coll::kTagsPerCollective;
 }
 
 void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
@@ -280,42 +281,6 @@ using parley::c::require_initialized;
   do {                                                         \
     if (Status coll_st_ = (expr); !coll_st_) return report(fn, comm, coll_st_); \
   } while (0)
-
-Status intracomm(MPI_Comm h, Communicator*& c) {
-  if (Status st = require_initialized(); !st) return st;
-  c = lookup_comm(h);
-  if (c == nullptr) return invalid_comm(h);
-  if (c->is_inter()) return Status(MPI_ERR_COMM, "collectives on intercommunicators are not supported yet");
-  return Status::ok();
-}
-
-Status datatype(MPI_Datatype h, const char* what, dt::Type*& t) { return check_datatype(h, what, true, &t); }
-
-Status count_ok(std::int64_t n, const char* what) {
-  if (n >= 0) return Status::ok();
-  return Status(MPI_ERR_COUNT, std::string(what) + " must be non-negative (got " + std::to_string(n) + ")");
-}
-
-Status root_ok(const Communicator& c, int root) {
-  if (root >= 0 && root < c.local_size()) return Status::ok();
-  return Status(MPI_ERR_ROOT, "invalid root " + std::to_string(root) + " (communicator size " +
-                                  std::to_string(c.local_size()) + ")");
-}
-
-Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
-  if (buf == MPI_IN_PLACE) return Status(MPI_ERR_BUFFER, std::string(what) + " may not be MPI_IN_PLACE here");
-  if (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)
-    return Status(MPI_ERR_BUFFER, std::string(what) + " is NULL but count is " + std::to_string(count));
-  return Status::ok();
-}
-
-Status array_ok(const void* a, const char* what) { return a != nullptr ? Status::ok() : null_arg(what); }
-
-std::unique_ptr<coll::Schedule> schedule(Communicator& c, MPI_Comm h) {
-  return std::make_unique<coll::Schedule>(c, next_tag(h));
-}
-
-std::byte* first(const Staged& st) { return st.origin + (st.displs.empty() ? 0 : st.displs[0]); }
 
 int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "c_api.hpp"
+#include "datatype_table.hpp"
+#include <string>
 #include "coll/schedule.hpp"
 #include "datatype/type.hpp"
 
@@ -72,5 +74,43 @@ void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, vo
 
 // Runs (request == nullptr) or starts the schedule; reports through comm.
 int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request);
+
+// --- argument checks shared by the entry points ----------------------------
+
+inline Status intracomm(MPI_Comm h, Communicator*& c) {
+  if (Status st = require_initialized(); !st) return st;
+  c = lookup_comm(h);
+  if (c == nullptr) return invalid_comm(h);
+  if (c->is_inter()) return Status(MPI_ERR_COMM, "collectives on intercommunicators are not supported yet");
+  return Status::ok();
+}
+
+inline Status datatype(MPI_Datatype h, const char* what, dt::Type*& t) { return check_datatype(h, what, true, &t); }
+
+inline Status count_ok(std::int64_t n, const char* what) {
+  if (n >= 0) return Status::ok();
+  return Status(MPI_ERR_COUNT, std::string(what) + " must be non-negative (got " + std::to_string(n) + ")");
+}
+
+inline Status root_ok(const Communicator& c, int root) {
+  if (root >= 0 && root < c.local_size()) return Status::ok();
+  return Status(MPI_ERR_ROOT, "invalid root " + std::to_string(root) + " (communicator size " +
+                                  std::to_string(c.local_size()) + ")");
+}
+
+inline Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
+  if (buf == MPI_IN_PLACE) return Status(MPI_ERR_BUFFER, std::string(what) + " may not be MPI_IN_PLACE here");
+  if (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)
+    return Status(MPI_ERR_BUFFER, std::string(what) + " is NULL but count is " + std::to_string(count));
+  return Status::ok();
+}
+
+inline Status array_ok(const void* a, const char* what) { return a != nullptr ? Status::ok() : null_arg(what); }
+
+inline std::unique_ptr<coll::Schedule> schedule(Communicator& c, MPI_Comm h) {
+  return std::make_unique<coll::Schedule>(c, next_tag(h));
+}
+
+inline std::byte* first(const Staged& st) { return st.origin + (st.displs.empty() ? 0 : st.displs[0]); }
 
 }  // namespace parley::c::coll_stage

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "coll/schedule.hpp"
 
@@ -51,5 +52,26 @@ void alltoallv(Schedule& s, const void* send, const std::size_t* send_bytes, con
 void reduce_scatter(Schedule& s, const void* send, void* recv, const std::size_t* counts, std::size_t item_bytes);
 // Inclusive (scan) or exclusive (exscan, recv of rank 0 untouched).
 void scan(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, bool exclusive);
+
+}  // namespace parley::coll
+
+namespace parley::coll {
+
+// The neighbourhood of this process in comm's virtual topology, in the
+// order MPI-4.0 §8.6 fixes (Cartesian: for each dimension the negative,
+// then the positive neighbour; MPI_PROC_NULL slots are kept and skipped).
+struct Neighbors {
+  std::vector<int> sources;
+  std::vector<int> destinations;
+  std::vector<int> recv_sub;  // per source: the tag sub its message travels on
+  std::vector<int> send_sub;  // per destination
+};
+// MPI_ERR_TOPOLOGY when comm has no topology.
+Status neighbors_of(Communicator& comm, Neighbors& out);
+// Block k of send goes to destinations[k], block k of recv comes from
+// sources[k]; all in one round.
+void neighbor_exchange(Schedule& s, const Neighbors& nb, const void* send, const std::size_t* send_bytes,
+                       const std::size_t* send_displs, void* recv, const std::size_t* recv_bytes,
+                       const std::size_t* recv_displs);
 
 }  // namespace parley::coll

@@ -40,8 +40,9 @@ struct Reducer {
 
 class Schedule {
  public:
-  // Traffic goes over comm's collective context with `tag` (negative and
-  // unique among the collectives in flight on comm).
+  // Traffic goes over comm's collective context with tags tag - sub,
+  // sub in 0..63 (tag negative, and 64 apart from the tag of every other
+  // collective in flight on comm).
   Schedule(Communicator& comm, int tag);
   Schedule(const Schedule&) = delete;
   Schedule& operator=(const Schedule&) = delete;
@@ -58,8 +59,10 @@ class Schedule {
   std::byte* scratch(std::size_t bytes);
   // Communication steps of the current round, posted together when the
   // round starts.
-  void send(const void* buf, std::size_t bytes, int peer);
-  void recv(void* buf, std::size_t bytes, int peer);
+  // `sub` (0..63) separates messages between the same pair in one round
+  // whose order would otherwise pair them wrongly (neighbourhood exchanges).
+  void send(const void* buf, std::size_t bytes, int peer, int sub = 0);
+  void recv(void* buf, std::size_t bytes, int peer, int sub = 0);
   // Local steps of the current round, run in order once its communication
   // is complete.
   void copy(const void* src, void* dst, std::size_t bytes);
@@ -87,6 +90,7 @@ class Schedule {
   struct Step {
     Kind kind;
     int peer;
+    int sub;
     const void* src;
     void* dst;
     std::size_t n;
@@ -110,6 +114,8 @@ class Schedule {
   bool done_ = false;
   Status status_;
 };
+
+inline constexpr int kTagsPerCollective = 64;
 
 // Schedules of nonblocking collectives in flight on this process.
 void enlist(Schedule* s);
