@@ -384,6 +384,24 @@ static void test_nonblocking(MPI_Comm comm, int me, int n) {
   MPI_Comm_free(&dup);
 }
 
+/* Bad arguments fail with the right class on every rank, and the
+ * communicator stays usable. */
+static void test_errors(MPI_Comm comm, int n) {
+  MPI_Comm c;
+  MPI_Comm_dup(comm, &c);
+  MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
+  int x[4] = {0};
+  struct { double v; int i; } p[2] = {{0, 0}, {0, 0}}, q[2];
+  CHECK(error_class_of(MPI_Bcast(x, 1, MPI_INT, n, c)) == MPI_ERR_ROOT, "bcast root n");
+  CHECK(error_class_of(MPI_Bcast(x, -1, MPI_INT, 0, c)) == MPI_ERR_COUNT, "bcast count -1");
+  CHECK(error_class_of(MPI_Allreduce(p, q, 2, MPI_DOUBLE_INT, MPI_SUM, c)) == MPI_ERR_OP, "sum on double_int");
+  CHECK(error_class_of(MPI_Allreduce(x, x + 2, 1, MPI_INT, MPI_OP_NULL, c)) == MPI_ERR_OP, "op null");
+  CHECK(error_class_of(MPI_Reduce(x, x, 1, MPI_DATATYPE_NULL, MPI_SUM, 0, c)) == MPI_ERR_TYPE, "type null");
+  x[0] = 1;
+  CHECK(MPI_Allreduce(MPI_IN_PLACE, x, 1, MPI_INT, MPI_SUM, c) == MPI_SUCCESS && x[0] == n, "usable after errors");
+  MPI_Comm_free(&c);
+}
+
 static void run_all(MPI_Comm comm, MPI_Op matop) {
   int me, n;
   MPI_Comm_rank(comm, &me);
@@ -395,6 +413,7 @@ static void run_all(MPI_Comm comm, MPI_Op matop) {
   test_alltoall(comm, me, n);
   test_reduce_scatter(comm, me, n, matop);
   test_nonblocking(comm, me, n);
+  test_errors(comm, n);
   MPI_Barrier(comm);
 }
 
