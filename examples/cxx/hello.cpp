@@ -1,9 +1,8 @@
 // The C++ API in one page: ranks, a typed ring exchange, an object exchange, and an exception.
 // Run: mpiexec -n 4 ./hello_cxx
-#include <parley/parley.hpp>
-
 #include <cstdio>
 #include <map>
+#include <parley/parley.hpp>
 #include <string>
 #include <vector>
 

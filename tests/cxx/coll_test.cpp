@@ -68,7 +68,8 @@ COLL_CASE("the v variants honour per-process counts and default packed displacem
     c.Scatterv(all, counts, {}, back, 0);
     CHECK(back == mine);
     // Alltoallv: one element to everyone, displacements defaulted.
-    std::vector<int> ones(static_cast<std::size_t>(n), 1), out(static_cast<std::size_t>(n), r), in(static_cast<std::size_t>(n));
+    std::vector<int> ones(static_cast<std::size_t>(n), 1), out(static_cast<std::size_t>(n), r),
+        in(static_cast<std::size_t>(n));
     c.Alltoallv(out, ones, {}, in, ones);
     for (int i = 0; i < n; ++i) CHECK(in[static_cast<std::size_t>(i)] == i);
     // Alltoallw: the same with explicit byte displacements and types.
@@ -95,7 +96,8 @@ COLL_CASE("Reduce, Allreduce, Reduce_scatter, Scan and Exscan with predefined an
     int fact = 1;
     for (int i = 1; i <= n; ++i) fact *= i;
     CHECK(inplace == fact);
-    parley::Op maxop = parley::Op::Create<int>([](const int& a, const int& b) { return a > b ? a : b; }, true);
+    parley::Op maxop =
+        parley::Op::Create<int>([](const int& a, const int& b) { return a > b ? a : b; }, true);
     int umax = 0;
     c.Allreduce(r * 7, umax, maxop);
     CHECK(umax == (n - 1) * 7);
@@ -133,14 +135,17 @@ COLL_CASE("object collectives: bcast, scatter, gather, allgather, alltoall") {
       for (int i = 0; i < n; ++i) jobs.push_back("job " + std::to_string(i));
     CHECK(c.scatter(jobs, 0) == "job " + std::to_string(r));
     std::vector<std::string> names = c.gather(std::string(static_cast<std::size_t>(r + 1), 'a'), 0);
-    CHECK(r == 0 ? names.size() == static_cast<std::size_t>(n) && names.back().size() == static_cast<std::size_t>(n)
+    CHECK(r == 0 ? names.size() == static_cast<std::size_t>(n) &&
+                       names.back().size() == static_cast<std::size_t>(n)
                  : names.empty());
     std::vector<std::vector<int>> all = c.allgather(std::vector<int>(static_cast<std::size_t>(r), r));
-    CHECK(all.size() == static_cast<std::size_t>(n) && all[static_cast<std::size_t>(n - 1)].size() == static_cast<std::size_t>(n - 1));
+    CHECK(all.size() == static_cast<std::size_t>(n) &&
+          all[static_cast<std::size_t>(n - 1)].size() == static_cast<std::size_t>(n - 1));
     std::vector<std::string> out;
     for (int i = 0; i < n; ++i) out.push_back(std::to_string(r) + "->" + std::to_string(i));
     std::vector<std::string> in = c.alltoall(out);
-    for (int i = 0; i < n; ++i) CHECK(in[static_cast<std::size_t>(i)] == std::to_string(i) + "->" + std::to_string(r));
+    for (int i = 0; i < n; ++i)
+      CHECK(in[static_cast<std::size_t>(i)] == std::to_string(i) + "->" + std::to_string(r));
   }
 }
 

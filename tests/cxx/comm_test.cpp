@@ -15,7 +15,8 @@ TEST_CASE("Dup and Clone are congruent, owned, and return errors; Free twice is 
   CHECK(parley::Comm::Compare(w, d) == parley::CONGRUENT && parley::Comm::Compare(d, k) == parley::CONGRUENT);
   CHECK(parley::Comm::Compare(w, w) == parley::IDENT);
   CHECK(d.Get_errhandler() == parley::ERRORS_RETURN);
-  CHECK(w.Get_errhandler() == parley::ERRORS_RETURN && parley::COMM_SELF.Get_errhandler() == parley::ERRORS_RETURN);
+  CHECK(w.Get_errhandler() == parley::ERRORS_RETURN &&
+        parley::COMM_SELF.Get_errhandler() == parley::ERRORS_RETURN);
   d.Free();
   CHECK(d.Is_null() && !d);
   d.Free();

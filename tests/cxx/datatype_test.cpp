@@ -68,7 +68,8 @@ TEST_CASE("user ops from an MPI_User_function and from a C++ lambda reduce local
   std::array<int, 3> in{5, 1, 9}, io{2, 7, 3};
   max_op.Reduce_local(in, io);
   CHECK((io == std::array<int, 3>{5, 7, 9}));
-  parley::Op minus = parley::Op::Create<double>([](const double& a, const double& b) { return a - b; }, false);
+  parley::Op minus =
+      parley::Op::Create<double>([](const double& a, const double& b) { return a - b; }, false);
   CHECK(!minus.Is_commutative());
   std::vector<double> a{10, 20}, b{1, 2};
   minus.Reduce_local(a, b);

@@ -24,7 +24,8 @@ TEST_CASE("errors on COMM_WORLD and COMM_SELF throw parley::Exception; Init twic
   int x = 0;
   CHECK_THROWS_CLASS(MPI_ERR_RANK, parley::COMM_SELF.Send(x, 1, 0));
   CHECK_THROWS_CLASS(MPI_ERR_OTHER, parley::Init());
-  CHECK(parley::Get_error_class(MPI_ERR_TAG) == MPI_ERR_TAG && !parley::Get_error_string(MPI_ERR_TAG).empty());
+  CHECK(parley::Get_error_class(MPI_ERR_TAG) == MPI_ERR_TAG &&
+        !parley::Get_error_string(MPI_ERR_TAG).empty());
   parley::Exception e(MPI_ERR_COUNT, "context");
   CHECK(e.Get_error_code() == MPI_ERR_COUNT && std::string(e.what()).starts_with("context: "));
 }

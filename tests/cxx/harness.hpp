@@ -3,11 +3,10 @@
 // other MPIs (MPICH's mpicxx), so it uses nothing but the parley headers.
 #pragma once
 
-#include <parley/parley.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <parley/parley.hpp>
 #include <string>
 #include <vector>
 
@@ -64,7 +63,8 @@ inline int run(const char* tag) {
   const char* only = std::getenv("HARNESS_ONLY");
   for (const Case& c : cases()) {
     if (c.collective && !coll) continue;
-    if (only && !std::string(c.name).starts_with(only) && std::string(c.name).find(only) == std::string::npos) continue;
+    if (only && !std::string(c.name).starts_with(only) && std::string(c.name).find(only) == std::string::npos)
+      continue;
     try {
       c.body();
     } catch (const parley::Exception& e) {
@@ -88,9 +88,10 @@ inline int run(const char* tag) {
 #define HARNESS_CAT2(a, b) a##b
 #define HARNESS_CAT(a, b) HARNESS_CAT2(a, b)
 // TEST_CASE("what it checks") { body }  /  COLL_CASE(...) for cases that need collectives.
-#define HARNESS_CASE(name, coll)                                                               \
-  static void HARNESS_CAT(harness_case_, __LINE__)();                                          \
-  static harness::Register HARNESS_CAT(harness_reg_, __LINE__)(name, HARNESS_CAT(harness_case_, __LINE__), coll); \
+#define HARNESS_CASE(name, coll)                                                                           \
+  static void HARNESS_CAT(harness_case_, __LINE__)();                                                      \
+  static harness::Register HARNESS_CAT(harness_reg_, __LINE__)(name, HARNESS_CAT(harness_case_, __LINE__), \
+                                                               coll);                                      \
   static void HARNESS_CAT(harness_case_, __LINE__)()
 #define TEST_CASE(name) HARNESS_CASE(name, false)
 #define COLL_CASE(name) HARNESS_CASE(name, true)

@@ -1,7 +1,6 @@
 // Misuse the C++ API rejects at compile time (STYLE §19). Built once with PARLEY_MISUSE=0 (must compile:
 // the control, so a typo cannot pass for a rejection) and once per misuse N (must not compile).
 #include <parley/parley.hpp>
-
 #include <string>
 #include <vector>
 

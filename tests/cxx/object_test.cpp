@@ -27,7 +27,8 @@ struct Mesh {
 Mesh make_mesh(int rank) {
   Mesh m;
   m.name = "mesh of rank " + std::to_string(rank);
-  for (int i = 0; i <= rank; ++i) m.cells.push_back(std::vector<double>(static_cast<std::size_t>(i + 1), rank + 0.5 * i));
+  for (int i = 0; i <= rank; ++i)
+    m.cells.push_back(std::vector<double>(static_cast<std::size_t>(i + 1), rank + 0.5 * i));
   m.tags["rank"] = rank;
   m.tags["cells"] = rank + 1;
   return m;
@@ -70,7 +71,8 @@ TEST_CASE("send and recv round-trip nested containers and a user type around the
 
 TEST_CASE("tuples, optionals, variants and strings keep their values") {
   const auto& c = parley::COMM_WORLD;
-  using T = std::tuple<int, std::optional<std::string>, std::variant<double, std::string>, std::optional<int>>;
+  using T =
+      std::tuple<int, std::optional<std::string>, std::variant<double, std::string>, std::optional<int>>;
   T out{c.Get_rank(), std::string("hello"), std::string("variant"), std::nullopt};
   parley::SendRequest s = c.isend(out, next(c), 3);
   T in = c.recv<T>(prev(c), 3);

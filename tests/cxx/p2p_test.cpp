@@ -309,7 +309,8 @@ TEST_CASE("bad arguments throw parley::Exception with the right error class") {
 
 TEST_CASE("Status defaults and setters") {
   parley::Status st;
-  CHECK(st.Get_source() == parley::ANY_SOURCE && st.Get_tag() == parley::ANY_TAG && st.Get_error() == parley::SUCCESS);
+  CHECK(st.Get_source() == parley::ANY_SOURCE && st.Get_tag() == parley::ANY_TAG &&
+        st.Get_error() == parley::SUCCESS);
   st.Set_source(3);
   st.Set_tag(4);
   st.Set_elements(parley::INT, 6);

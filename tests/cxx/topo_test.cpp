@@ -62,7 +62,8 @@ TEST_CASE("distributed graphs: adjacent (weighted) and general forms report thei
   const auto& w = parley::COMM_WORLD;
   const int n = w.Get_size(), r = w.Get_rank();
   const int next = (r + 1) % n, prev = (r + n - 1) % n;
-  parley::Distgraphcomm d = w.Create_dist_graph_adjacent({prev}, {next}, std::vector<int>{5}, std::vector<int>{6});
+  parley::Distgraphcomm d =
+      w.Create_dist_graph_adjacent({prev}, {next}, std::vector<int>{5}, std::vector<int>{6});
   CHECK(d.Get_topology() == parley::DIST_GRAPH);
   auto [in, out, weighted] = d.Get_dist_neighbors_count();
   CHECK(in == 1 && out == 1 && weighted);

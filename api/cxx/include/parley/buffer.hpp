@@ -39,13 +39,16 @@ inline constexpr InPlace IN_PLACE{0};
 
 namespace detail {
 inline int checked_count(std::size_t n) {
-  if (n > static_cast<std::size_t>(INT_MAX)) throw Exception(MPI_ERR_COUNT, "parley: buffer holds more than INT_MAX elements");
+  if (n > static_cast<std::size_t>(INT_MAX))
+    throw Exception(MPI_ERR_COUNT, "parley: buffer holds more than INT_MAX elements");
   return static_cast<int>(n);
 }
 }  // namespace detail
 
 inline Buffer buffer(void* ptr, int count, const Datatype& type) { return {ptr, count, type.handle()}; }
-inline ConstBuffer buffer(const void* ptr, int count, const Datatype& type) { return {ptr, count, type.handle()}; }
+inline ConstBuffer buffer(const void* ptr, int count, const Datatype& type) {
+  return {ptr, count, type.handle()};
+}
 template <has_datatype T>
 Buffer buffer(T* ptr, std::size_t count) {
   return {ptr, detail::checked_count(count), datatype_of<T>()};
@@ -58,26 +61,27 @@ ConstBuffer buffer(const T* ptr, std::size_t count) {
 // A contiguous, sized range of elements that have a datatype.
 template <class R>
 concept typed_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-                      has_datatype<std::ranges::range_value_t<R>>;
+    has_datatype<std::ranges::range_value_t<R>>;
 
 // What an upper-case method can send from.
 template <class B>
-concept send_buffer = std::same_as<std::remove_cvref_t<B>, ConstBuffer> ||
-                      std::same_as<std::remove_cvref_t<B>, Buffer> || typed_range<const std::remove_cvref_t<B>&> ||
-                      has_datatype<std::remove_cvref_t<B>>;
+concept send_buffer =
+    std::same_as<std::remove_cvref_t<B>, ConstBuffer> || std::same_as<std::remove_cvref_t<B>, Buffer> ||
+    typed_range < const std::remove_cvref_t<B>
+& > || has_datatype<std::remove_cvref_t<B>>;
 
 // What an upper-case method can receive into: writable memory only.
 template <class B>
-concept recv_buffer =
-    std::same_as<std::remove_cvref_t<B>, Buffer> ||
-    (typed_range<B> && !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<B>>>) ||
-    (std::is_lvalue_reference_v<B> && !std::is_const_v<std::remove_reference_t<B>> &&
-     has_datatype<std::remove_cvref_t<B>> && !std::ranges::range<std::remove_cvref_t<B>>);
+concept recv_buffer = std::same_as<std::remove_cvref_t<B>, Buffer> ||
+                      (typed_range<B> &&
+                       !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<B>>>) ||
+                      (std::is_lvalue_reference_v<B> && !std::is_const_v<std::remove_reference_t<B>> &&
+                       has_datatype<std::remove_cvref_t<B>> && !std::ranges::range<std::remove_cvref_t<B>>);
 
 // Collectives: a send buffer, IN_PLACE, or nullptr where the argument is not significant (non-roots).
 template <class B>
 concept coll_send_buffer = send_buffer<B> || std::same_as<std::remove_cvref_t<B>, InPlace> ||
-                           std::same_as<std::remove_cvref_t<B>, std::nullptr_t>;
+    std::same_as<std::remove_cvref_t<B>, std::nullptr_t>;
 template <class B>
 concept coll_recv_buffer = recv_buffer<B> || std::same_as<std::remove_cvref_t<B>, std::nullptr_t>;
 
@@ -95,7 +99,8 @@ ConstBuffer as_send(const B& b) {
   } else if constexpr (std::same_as<T, std::nullptr_t>) {
     return {nullptr, 0, MPI_BYTE};
   } else if constexpr (typed_range<const T&>) {
-    return {std::ranges::data(b), checked_count(std::ranges::size(b)), datatype_of<std::ranges::range_value_t<T>>()};
+    return {std::ranges::data(b), checked_count(std::ranges::size(b)),
+            datatype_of<std::ranges::range_value_t<T>>()};
   } else {
     return {std::addressof(b), 1, datatype_of<T>()};
   }
@@ -109,7 +114,8 @@ Buffer as_recv(B&& b) {
   } else if constexpr (std::same_as<T, std::nullptr_t>) {
     return {nullptr, 0, MPI_BYTE};
   } else if constexpr (typed_range<B>) {
-    return {std::ranges::data(b), checked_count(std::ranges::size(b)), datatype_of<std::ranges::range_value_t<T>>()};
+    return {std::ranges::data(b), checked_count(std::ranges::size(b)),
+            datatype_of<std::ranges::range_value_t<T>>()};
   } else {
     return {std::addressof(b), 1, datatype_of<T>()};
   }

@@ -124,7 +124,9 @@ class Comm : public detail::Handle<detail::CommTraits> {
   }
 
   // ---- Error handling -----------------------------------------------------------------------------
-  void Set_errhandler(const Errhandler& errhandler) const { check(MPI_Comm_set_errhandler(h(), errhandler.handle())); }
+  void Set_errhandler(const Errhandler& errhandler) const {
+    check(MPI_Comm_set_errhandler(h(), errhandler.handle()));
+  }
   Errhandler Get_errhandler() const {
     MPI_Errhandler e = MPI_ERRHANDLER_NULL;
     check(MPI_Comm_get_errhandler(h(), &e));
@@ -302,13 +304,13 @@ class Comm : public detail::Handle<detail::CommTraits> {
   }
   // recvcounts/displs matter at the root only; empty displs means blocks packed in rank order.
   template <coll_send_buffer S, coll_recv_buffer R>
-  void Gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts, std::span<const int> displs = {},
-               int root = 0) const {
+  void Gatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+               std::span<const int> displs = {}, int root = 0) const {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     std::vector<int> d = displs.empty() ? detail::packed_displs(recvcounts) : std::vector<int>();
-    check(MPI_Gatherv(s.ptr, s.count, s.type, r.ptr, recvcounts.data(), displs.empty() ? d.data() : displs.data(),
-                      r.type, root, h()));
+    check(MPI_Gatherv(s.ptr, s.count, s.type, r.ptr, recvcounts.data(),
+                      displs.empty() ? d.data() : displs.data(), r.type, root, h()));
   }
   template <coll_send_buffer S, coll_recv_buffer R>
   void Scatter(const S& sendbuf, R&& recvbuf, int root = 0) const {
@@ -322,8 +324,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     std::vector<int> d = displs.empty() ? detail::packed_displs(sendcounts) : std::vector<int>();
-    check(MPI_Scatterv(s.ptr, sendcounts.data(), displs.empty() ? d.data() : displs.data(), s.type, r.ptr, r.count,
-                       r.type, root, h()));
+    check(MPI_Scatterv(s.ptr, sendcounts.data(), displs.empty() ? d.data() : displs.data(), s.type, r.ptr,
+                       r.count, r.type, root, h()));
   }
   template <coll_send_buffer S, coll_recv_buffer R>
   void Allgather(const S& sendbuf, R&& recvbuf) const {
@@ -337,8 +339,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     std::vector<int> d = displs.empty() ? detail::packed_displs(recvcounts) : std::vector<int>();
-    check(MPI_Allgatherv(s.ptr, s.count, s.type, r.ptr, recvcounts.data(), displs.empty() ? d.data() : displs.data(),
-                         r.type, h()));
+    check(MPI_Allgatherv(s.ptr, s.count, s.type, r.ptr, recvcounts.data(),
+                         displs.empty() ? d.data() : displs.data(), r.type, h()));
   }
   template <coll_send_buffer S, coll_recv_buffer R>
   void Alltoall(const S& sendbuf, R&& recvbuf) const {
@@ -361,8 +363,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
   void Alltoallw(const void* sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
                  std::span<const MPI_Datatype> sendtypes, void* recvbuf, std::span<const int> recvcounts,
                  std::span<const int> rdispls, std::span<const MPI_Datatype> recvtypes) const {
-    check(MPI_Alltoallw(sendbuf, sendcounts.data(), sdispls.data(), sendtypes.data(), recvbuf, recvcounts.data(),
-                        rdispls.data(), recvtypes.data(), h()));
+    check(MPI_Alltoallw(sendbuf, sendcounts.data(), sdispls.data(), sendtypes.data(), recvbuf,
+                        recvcounts.data(), rdispls.data(), recvtypes.data(), h()));
   }
   // recvbuf matters at the root only (pass nullptr elsewhere); IN_PLACE as sendbuf at the root.
   template <coll_send_buffer S, coll_recv_buffer R>
@@ -370,7 +372,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     bool use_recv = detail::is_in_place(s) || s.ptr == nullptr;
-    check(MPI_Reduce(s.ptr, r.ptr, use_recv ? r.count : s.count, use_recv ? r.type : s.type, op.handle(), root, h()));
+    check(MPI_Reduce(s.ptr, r.ptr, use_recv ? r.count : s.count, use_recv ? r.type : s.type, op.handle(),
+                     root, h()));
   }
   template <coll_send_buffer S, recv_buffer R>
   void Allreduce(const S& sendbuf, R&& recvbuf, const Op& op = SUM) const {
@@ -386,7 +389,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
     check(MPI_Reduce_scatter_block(s.ptr, r.ptr, r.count, r.type, op.handle(), h()));
   }
   template <coll_send_buffer S, recv_buffer R>
-  void Reduce_scatter(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts, const Op& op = SUM) const {
+  void Reduce_scatter(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                      const Op& op = SUM) const {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     check(MPI_Reduce_scatter(s.ptr, r.ptr, recvcounts.data(), r.type, op.handle(), h()));
@@ -483,7 +487,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
   }
   // The caller must have checked the kind of communicator; used by the checked downcasts.
   static MPI_Comm require(const Comm& c, bool ok, const char* what) {
-    if (!c.Is_null() && !ok) throw Exception(MPI_ERR_COMM, std::string("parley: communicator is not ") + what);
+    if (!c.Is_null() && !ok)
+      throw Exception(MPI_ERR_COMM, std::string("parley: communicator is not ") + what);
     return c.handle();
   }
 

@@ -18,7 +18,8 @@ namespace parley {
 class SendRequest {
  public:
   SendRequest() = default;
-  SendRequest(std::vector<char> bytes, Request request) : bytes_(std::move(bytes)), request_(std::move(request)) {}
+  SendRequest(std::vector<char> bytes, Request request)
+      : bytes_(std::move(bytes)), request_(std::move(request)) {}
 
   void wait(Status* status = nullptr) { request_.Wait(status); }
   bool test(Status* status = nullptr) { return request_.Test(status); }

@@ -55,50 +55,67 @@ class Datatype : public detail::Handle<detail::DatatypeTraits> {
     return {lb, extent};
   }
 
-  Datatype Dup() const { return make([&](MPI_Datatype* t) { return MPI_Type_dup(handle(), t); }); }
-  Datatype Create_contiguous(int count) const { return make([&](MPI_Datatype* t) { return MPI_Type_contiguous(count, handle(), t); }); }
+  Datatype Dup() const {
+    return make([&](MPI_Datatype* t) { return MPI_Type_dup(handle(), t); });
+  }
+  Datatype Create_contiguous(int count) const {
+    return make([&](MPI_Datatype* t) { return MPI_Type_contiguous(count, handle(), t); });
+  }
   Datatype Create_vector(int count, int blocklength, int stride) const {
     return make([&](MPI_Datatype* t) { return MPI_Type_vector(count, blocklength, stride, handle(), t); });
   }
   Datatype Create_hvector(int count, int blocklength, MPI_Aint stride) const {
-    return make([&](MPI_Datatype* t) { return MPI_Type_create_hvector(count, blocklength, stride, handle(), t); });
+    return make(
+        [&](MPI_Datatype* t) { return MPI_Type_create_hvector(count, blocklength, stride, handle(), t); });
   }
   Datatype Create_indexed(const std::vector<int>& blocklengths, const std::vector<int>& displacements) const {
     same_length(blocklengths.size(), displacements.size());
-    return make([&](MPI_Datatype* t) { return MPI_Type_indexed(static_cast<int>(blocklengths.size()), blocklengths.data(),
-                                 displacements.data(), handle(), t); });
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_indexed(static_cast<int>(blocklengths.size()), blocklengths.data(),
+                              displacements.data(), handle(), t);
+    });
   }
   Datatype Create_hindexed(const std::vector<int>& blocklengths,
                            const std::vector<MPI_Aint>& displacements) const {
     same_length(blocklengths.size(), displacements.size());
-    return make([&](MPI_Datatype* t) { return MPI_Type_create_hindexed(static_cast<int>(blocklengths.size()), blocklengths.data(),
-                                         displacements.data(), handle(), t); });
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_create_hindexed(static_cast<int>(blocklengths.size()), blocklengths.data(),
+                                      displacements.data(), handle(), t);
+    });
   }
   Datatype Create_indexed_block(int blocklength, const std::vector<int>& displacements) const {
-    return make([&](MPI_Datatype* t) { return MPI_Type_create_indexed_block(static_cast<int>(displacements.size()), blocklength,
-                                              displacements.data(), handle(), t); });
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_create_indexed_block(static_cast<int>(displacements.size()), blocklength,
+                                           displacements.data(), handle(), t);
+    });
   }
   Datatype Create_hindexed_block(int blocklength, const std::vector<MPI_Aint>& displacements) const {
-    return make([&](MPI_Datatype* t) { return MPI_Type_create_hindexed_block(static_cast<int>(displacements.size()), blocklength,
-                                               displacements.data(), handle(), t); });
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_create_hindexed_block(static_cast<int>(displacements.size()), blocklength,
+                                            displacements.data(), handle(), t);
+    });
   }
   Datatype Create_subarray(const std::vector<int>& sizes, const std::vector<int>& subsizes,
                            const std::vector<int>& starts, int order = MPI_ORDER_C) const {
     same_length(sizes.size(), subsizes.size());
     same_length(sizes.size(), starts.size());
-    return make([&](MPI_Datatype* t) { return MPI_Type_create_subarray(static_cast<int>(sizes.size()), sizes.data(), subsizes.data(),
-                                         starts.data(), order, handle(), t); });
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_create_subarray(static_cast<int>(sizes.size()), sizes.data(), subsizes.data(),
+                                      starts.data(), order, handle(), t);
+    });
   }
   Datatype Create_resized(MPI_Aint lb, MPI_Aint extent) const {
     return make([&](MPI_Datatype* t) { return MPI_Type_create_resized(handle(), lb, extent, t); });
   }
-  static Datatype Create_struct(const std::vector<int>& blocklengths, const std::vector<MPI_Aint>& displacements,
+  static Datatype Create_struct(const std::vector<int>& blocklengths,
+                                const std::vector<MPI_Aint>& displacements,
                                 std::initializer_list<std::reference_wrapper<const Datatype>> types) {
     std::vector<MPI_Datatype> raw;
     for (const Datatype& t : types) raw.push_back(t.handle());
     return Create_struct(blocklengths, displacements, raw);
   }
-  static Datatype Create_struct(const std::vector<int>& blocklengths, const std::vector<MPI_Aint>& displacements,
+  static Datatype Create_struct(const std::vector<int>& blocklengths,
+                                const std::vector<MPI_Aint>& displacements,
                                 std::span<const MPI_Datatype> types) {
     same_length(blocklengths.size(), displacements.size());
     same_length(blocklengths.size(), types.size());
@@ -192,10 +209,10 @@ inline const Datatype PACKED{MPI_PACKED};
 template <class T>
 struct datatype_traits {};
 
-#define PARLEY_PREDEFINED_TYPE(T, H)                          \
-  template <>                                                 \
-  struct datatype_traits<T> {                                 \
-    static MPI_Datatype get() noexcept { return H; }          \
+#define PARLEY_PREDEFINED_TYPE(T, H)                 \
+  template <>                                        \
+  struct datatype_traits<T> {                        \
+    static MPI_Datatype get() noexcept { return H; } \
   }
 PARLEY_PREDEFINED_TYPE(char, MPI_CHAR);
 PARLEY_PREDEFINED_TYPE(signed char, MPI_SIGNED_CHAR);
@@ -283,7 +300,8 @@ struct member_block<std::array<M, N>> {
 template <auto First, auto... Rest>
 struct struct_type {
   using owner = typename detail::member_pointer<decltype(First)>::owner;
-  static_assert(std::is_default_constructible_v<owner>, "struct_type: the struct must be default-constructible");
+  static_assert(std::is_default_constructible_v<owner>,
+                "struct_type: the struct must be default-constructible");
 
   static MPI_Datatype get() {
     static const MPI_Datatype type = build();
@@ -298,13 +316,16 @@ struct struct_type {
   static MPI_Datatype build() {
     detail::ensure_init();
     const owner probe{};
-    int lengths[] = {detail::member_block<typename detail::member_pointer<decltype(First)>::member>::length,
-                     detail::member_block<typename detail::member_pointer<decltype(Rest)>::member>::length...};
+    int lengths[] = {
+        detail::member_block<typename detail::member_pointer<decltype(First)>::member>::length,
+        detail::member_block<typename detail::member_pointer<decltype(Rest)>::member>::length...};
     MPI_Aint displs[] = {offset_of<First>(probe), offset_of<Rest>(probe)...};
-    MPI_Datatype types[] = {detail::member_block<typename detail::member_pointer<decltype(First)>::member>::type(),
-                            detail::member_block<typename detail::member_pointer<decltype(Rest)>::member>::type()...};
+    MPI_Datatype types[] = {
+        detail::member_block<typename detail::member_pointer<decltype(First)>::member>::type(),
+        detail::member_block<typename detail::member_pointer<decltype(Rest)>::member>::type()...};
     MPI_Datatype packed = MPI_DATATYPE_NULL, resized = MPI_DATATYPE_NULL;
-    check(MPI_Type_create_struct(static_cast<int>(sizeof(lengths) / sizeof(int)), lengths, displs, types, &packed));
+    check(MPI_Type_create_struct(static_cast<int>(sizeof(lengths) / sizeof(int)), lengths, displs, types,
+                                 &packed));
     int rc = MPI_Type_create_resized(packed, 0, static_cast<MPI_Aint>(sizeof(owner)), &resized);
     MPI_Type_free(&packed);
     check(rc);

@@ -36,11 +36,12 @@ class Group : public detail::Handle<detail::GroupTraits> {
     check(MPI_Group_rank(handle(), &r));
     return r;
   }
-  static std::vector<int> Translate_ranks(const Group& group1, const std::vector<int>& ranks, const Group& group2) {
+  static std::vector<int> Translate_ranks(const Group& group1, const std::vector<int>& ranks,
+                                          const Group& group2) {
     detail::ensure_init();
     std::vector<int> out(ranks.size());
-    check(MPI_Group_translate_ranks(group1.handle(), static_cast<int>(ranks.size()), ranks.data(), group2.handle(),
-                                    out.data()));
+    check(MPI_Group_translate_ranks(group1.handle(), static_cast<int>(ranks.size()), ranks.data(),
+                                    group2.handle(), out.data()));
     return out;
   }
   // IDENT, SIMILAR or UNEQUAL.
@@ -60,17 +61,25 @@ class Group : public detail::Handle<detail::GroupTraits> {
     return make([&](MPI_Group* g) { return MPI_Group_difference(group1.handle(), group2.handle(), g); });
   }
   Group Incl(const std::vector<int>& ranks) const {
-    return make([&](MPI_Group* g) { return MPI_Group_incl(handle(), static_cast<int>(ranks.size()), ranks.data(), g); });
+    return make([&](MPI_Group* g) {
+      return MPI_Group_incl(handle(), static_cast<int>(ranks.size()), ranks.data(), g);
+    });
   }
   Group Excl(const std::vector<int>& ranks) const {
-    return make([&](MPI_Group* g) { return MPI_Group_excl(handle(), static_cast<int>(ranks.size()), ranks.data(), g); });
+    return make([&](MPI_Group* g) {
+      return MPI_Group_excl(handle(), static_cast<int>(ranks.size()), ranks.data(), g);
+    });
   }
   // Ranges are {first, last, stride} triplets.
   Group Range_incl(const std::vector<std::array<int, 3>>& ranges) const {
-    return make([&](MPI_Group* g) { return MPI_Group_range_incl(handle(), static_cast<int>(ranges.size()), ranges_of(ranges), g); });
+    return make([&](MPI_Group* g) {
+      return MPI_Group_range_incl(handle(), static_cast<int>(ranges.size()), ranges_of(ranges), g);
+    });
   }
   Group Range_excl(const std::vector<std::array<int, 3>>& ranges) const {
-    return make([&](MPI_Group* g) { return MPI_Group_range_excl(handle(), static_cast<int>(ranges.size()), ranges_of(ranges), g); });
+    return make([&](MPI_Group* g) {
+      return MPI_Group_range_excl(handle(), static_cast<int>(ranges.size()), ranges_of(ranges), g);
+    });
   }
   // A new group with the same members (mpi4py's Group.Dup).
   Group Dup() const {
@@ -81,7 +90,7 @@ class Group : public detail::Handle<detail::GroupTraits> {
   static int (*ranges_of(const std::vector<std::array<int, 3>>& r))[3] {
     // std::array<int, 3> is layout-compatible with int[3] and holds nothing else.
     static_assert(sizeof(std::array<int, 3>) == 3 * sizeof(int));
-    return reinterpret_cast<int (*)[3]>(const_cast<std::array<int, 3>*>(r.data()));
+    return reinterpret_cast<int(*)[3]>(const_cast<std::array<int, 3>*>(r.data()));
   }
   template <class F>
   static Group make(F&& construct) {

@@ -36,7 +36,8 @@ class Handle {
   explicit Handle(handle_type h) noexcept : h_(h) {}
   // Takes ownership of `h`; it is freed when this object is destroyed or Free()d.
   Handle(handle_type h, adopt_t) noexcept : h_(h), owned_(h != Traits::null()) {}
-  Handle(Handle&& o) noexcept : h_(std::exchange(o.h_, Traits::null())), owned_(std::exchange(o.owned_, false)) {}
+  Handle(Handle&& o) noexcept
+      : h_(std::exchange(o.h_, Traits::null())), owned_(std::exchange(o.owned_, false)) {}
   Handle& operator=(Handle&& o) noexcept {
     if (this != &o) {
       reset();

@@ -27,28 +27,40 @@ class Intracomm : public Comm {
 
   Intracomm Dup() const { return Intracomm(dup_handle(), adopt); }
   Intracomm Clone() const { return Dup(); }
-  Intracomm Dup_with_info(const Info& info) const { return made([&](MPI_Comm* c) { return MPI_Comm_dup_with_info(h(), info.handle(), c); }); }
+  Intracomm Dup_with_info(const Info& info) const {
+    return made([&](MPI_Comm* c) { return MPI_Comm_dup_with_info(h(), info.handle(), c); });
+  }
   // Collective over this communicator; processes outside `group` get a null communicator.
-  Intracomm Create(const Group& group) const { return made([&](MPI_Comm* c) { return MPI_Comm_create(h(), group.handle(), c); }); }
+  Intracomm Create(const Group& group) const {
+    return made([&](MPI_Comm* c) { return MPI_Comm_create(h(), group.handle(), c); });
+  }
   // Collective over `group` only.
   Intracomm Create_group(const Group& group, int tag = 0) const {
     return made([&](MPI_Comm* c) { return MPI_Comm_create_group(h(), group.handle(), tag, c); });
   }
   // Processes with the same color form a communicator, ordered by key (then old rank).
-  Intracomm Split(int color = 0, int key = 0) const { return made([&](MPI_Comm* c) { return MPI_Comm_split(h(), color, key, c); }); }
+  Intracomm Split(int color = 0, int key = 0) const {
+    return made([&](MPI_Comm* c) { return MPI_Comm_split(h(), color, key, c); });
+  }
   Intracomm Split_type(int split_type, int key = 0, const Info& info = INFO_NULL) const {
     return made([&](MPI_Comm* c) { return MPI_Comm_split_type(h(), split_type, key, info.handle(), c); });
   }
   // Collective over this communicator and the peer leaders: an intercommunicator with the remote group.
-  Intercomm Create_intercomm(int local_leader, const Intracomm& peer_comm, int remote_leader, int tag = 0) const;
-  Cartcomm Create_cart(const std::vector<int>& dims, const std::vector<bool>& periods = {}, bool reorder = false) const;
-  Graphcomm Create_graph(const std::vector<int>& index, const std::vector<int>& edges, bool reorder = false) const;
+  Intercomm Create_intercomm(int local_leader, const Intracomm& peer_comm, int remote_leader,
+                             int tag = 0) const;
+  Cartcomm Create_cart(const std::vector<int>& dims, const std::vector<bool>& periods = {},
+                       bool reorder = false) const;
+  Graphcomm Create_graph(const std::vector<int>& index, const std::vector<int>& edges,
+                         bool reorder = false) const;
   // Unweighted and weighted forms: each process names its own in- and out-neighbours.
-  Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources, const std::vector<int>& destinations,
-                                           const Info& info = INFO_NULL, bool reorder = false) const;
-  Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources, const std::vector<int>& destinations,
-                                           const std::vector<int>& sourceweights, const std::vector<int>& destweights,
-                                           const Info& info = INFO_NULL, bool reorder = false) const;
+  Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources,
+                                           const std::vector<int>& destinations, const Info& info = INFO_NULL,
+                                           bool reorder = false) const;
+  Distgraphcomm Create_dist_graph_adjacent(const std::vector<int>& sources,
+                                           const std::vector<int>& destinations,
+                                           const std::vector<int>& sourceweights,
+                                           const std::vector<int>& destweights, const Info& info = INFO_NULL,
+                                           bool reorder = false) const;
   // Each process contributes edges from `sources`, degrees[i] of them from sources[i].
   Distgraphcomm Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
                                   const std::vector<int>& destinations, const Info& info = INFO_NULL,
@@ -98,7 +110,8 @@ class Intracomm : public Comm {
     check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, root, h()));
     std::vector<int> displs = detail::packed_displs(counts);
     std::vector<char> all(at_root ? total(counts) : 0);
-    check(MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, root, h()));
+    check(
+        MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, root, h()));
     return unpack_all<T>(all, counts, displs);
   }
   // objs (one per process, at the root) are dealt out: process i gets objs[i].
@@ -121,7 +134,8 @@ class Intracomm : public Comm {
     int n = 0;
     check(MPI_Scatter(counts.data(), 1, MPI_INT, &n, 1, MPI_INT, root, h()));
     std::vector<char> mine(static_cast<std::size_t>(n));
-    check(MPI_Scatterv(all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(), n, MPI_BYTE, root, h()));
+    check(MPI_Scatterv(all.data(), counts.data(), displs.data(), MPI_BYTE, mine.data(), n, MPI_BYTE, root,
+                       h()));
     return detail::unpack<T>(mine.data(), mine.size());
   }
   template <class T>

@@ -59,7 +59,8 @@ class Message {
  private:
   std::vector<char> recv_bytes(MPI_Status* st) {
     if (h_ == MPI_MESSAGE_NO_PROC) bytes_ = 0;
-    if (bytes_ < 0) throw Exception(MPI_ERR_ARG, "Message.recv: size unknown (make the Message with Comm.Mprobe)");
+    if (bytes_ < 0)
+      throw Exception(MPI_ERR_ARG, "Message.recv: size unknown (make the Message with Comm.Mprobe)");
     std::vector<char> bytes(static_cast<std::size_t>(bytes_));
     check(MPI_Mrecv(bytes.data(), bytes_, MPI_BYTE, &h_, st));
     return bytes;

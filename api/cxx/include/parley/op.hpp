@@ -34,7 +34,8 @@ class Op : public detail::Handle<detail::OpTraits> {
   // A user operation on elements of type T from a captureless callable `T f(const T& in, const T& inout)`:
   //   auto op = parley::Op::Create<int>([](int a, int b) { return a > b ? a : b; }, true);
   template <class T, class F>
-    requires std::is_empty_v<F> && std::is_default_constructible_v<F> && std::is_invocable_r_v<T, F, const T&, const T&>
+  requires std::is_empty_v<F> && std::is_default_constructible_v<F> &&
+      std::is_invocable_r_v<T, F, const T&, const T&>
   static Op Create(F, bool commute = false) {
     MPI_User_function* fn = [](void* in, void* inout, int* len, MPI_Datatype*) {
       const T* a = static_cast<const T*>(in);

@@ -23,7 +23,7 @@ namespace detail {
 
 template <class R>
 concept request_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-                        std::derived_from<std::ranges::range_value_t<R>, Request>;
+    std::derived_from<std::ranges::range_value_t<R>, Request>;
 
 // The raw handles of a range of Requests, gathered for one MPI_*all/any/some call and written back after.
 // Up to 32 live on the stack.
@@ -162,7 +162,8 @@ class Request {
     std::vector<int> indices(static_cast<std::size_t>(raw.size()));
     std::vector<MPI_Status> st(statuses ? raw.size() : 0);
     int outcount = 0;
-    int rc = fn(raw.size(), raw.data(), &outcount, indices.data(), statuses ? st.data() : MPI_STATUSES_IGNORE);
+    int rc =
+        fn(raw.size(), raw.data(), &outcount, indices.data(), statuses ? st.data() : MPI_STATUSES_IGNORE);
     raw.write_back(requests);
     check(rc);
     if (outcount == MPI_UNDEFINED) outcount = 0;
@@ -207,7 +208,8 @@ class Grequest : public Request {
   // Exceptions thrown by a callable become MPI_ERR_OTHER.
   static Grequest Start(std::function<void(Status&)> query, std::function<void()> free_fn = {},
                         std::function<void(bool)> cancel = {}) {
-    auto state = std::make_unique<Callbacks>(Callbacks{std::move(query), std::move(free_fn), std::move(cancel)});
+    auto state =
+        std::make_unique<Callbacks>(Callbacks{std::move(query), std::move(free_fn), std::move(cancel)});
     Grequest r = Start(&Callbacks::on_query, &Callbacks::on_free, &Callbacks::on_cancel, state.get());
     state.release();  // MPI owns it now; on_free deletes it
     return r;

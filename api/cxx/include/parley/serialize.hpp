@@ -21,7 +21,6 @@
 #include <cereal/types/utility.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
-
 #include <cstddef>
 #include <istream>
 #include <ostream>
@@ -83,7 +82,8 @@ T unpack(const char* data, std::size_t size) {
     cereal::BinaryInputArchive archive(is);
     archive(obj);
   } catch (const cereal::Exception& e) {
-    throw Exception(MPI_ERR_TRUNCATE, std::string("parley: received object does not deserialise (") + e.what() + ")");
+    throw Exception(MPI_ERR_TRUNCATE,
+                    std::string("parley: received object does not deserialise (") + e.what() + ")");
   }
   return obj;
 }

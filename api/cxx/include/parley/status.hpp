@@ -36,7 +36,9 @@ class Status {
     check(MPI_Get_elements(&status_, type.handle(), &count));
     return count;
   }
-  void Set_elements(const Datatype& type, int count) { check(MPI_Status_set_elements(&status_, type.handle(), count)); }
+  void Set_elements(const Datatype& type, int count) {
+    check(MPI_Status_set_elements(&status_, type.handle(), count));
+  }
   bool Is_cancelled() const {
     int flag = 0;
     check(MPI_Test_cancelled(&status_, &flag));

@@ -27,12 +27,15 @@ inline std::vector<int> Compute_dims(int nnodes, std::vector<int> dims) {
   check(MPI_Dims_create(nnodes, static_cast<int>(dims.size()), dims.data()));
   return dims;
 }
-inline std::vector<int> Compute_dims(int nnodes, int ndims) { return Compute_dims(nnodes, std::vector<int>(static_cast<std::size_t>(ndims), 0)); }
+inline std::vector<int> Compute_dims(int nnodes, int ndims) {
+  return Compute_dims(nnodes, std::vector<int>(static_cast<std::size_t>(ndims), 0));
+}
 
 class Topocomm : public Intracomm {
  public:
   using Intracomm::Intracomm;
-  explicit Topocomm(const Comm& c) : Intracomm(require(c, c.Is_null() || c.Get_topology() != MPI_UNDEFINED, "a topology communicator")) {}
+  explicit Topocomm(const Comm& c)
+      : Intracomm(require(c, c.Is_null() || c.Get_topology() != MPI_UNDEFINED, "a topology communicator")) {}
 
   // Each process sends all of sendbuf to every out-neighbour and receives an equal share from each
   // in-neighbour.
@@ -48,7 +51,8 @@ class Topocomm : public Intracomm {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     auto [in, out] = degrees();
-    check(MPI_Neighbor_alltoall(s.ptr, out ? s.count / out : 0, s.type, r.ptr, in ? r.count / in : 0, r.type, h()));
+    check(MPI_Neighbor_alltoall(s.ptr, out ? s.count / out : 0, s.type, r.ptr, in ? r.count / in : 0, r.type,
+                                h()));
   }
   // {indegree, outdegree} in the sense of the neighbourhood collectives.
   std::pair<int, int> degrees() const {
@@ -85,7 +89,8 @@ struct CartTopo {
 class Cartcomm : public Topocomm {
  public:
   using Topocomm::Topocomm;
-  explicit Cartcomm(const Comm& c) : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_CART, "Cartesian")) {}
+  explicit Cartcomm(const Comm& c)
+      : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_CART, "Cartesian")) {}
   explicit Cartcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
 
   Cartcomm Dup() const { return Cartcomm(dup_handle(), adopt); }
@@ -97,7 +102,8 @@ class Cartcomm : public Topocomm {
   }
   CartTopo Get_topo() const {
     int n = Get_dim();
-    std::vector<int> dims(static_cast<std::size_t>(n)), periods(static_cast<std::size_t>(n)), coords(static_cast<std::size_t>(n));
+    std::vector<int> dims(static_cast<std::size_t>(n)), periods(static_cast<std::size_t>(n)),
+        coords(static_cast<std::size_t>(n));
     check(MPI_Cart_get(h(), n, dims.data(), periods.data(), coords.data()));
     return {dims, std::vector<bool>(periods.begin(), periods.end()), coords};
   }
@@ -138,7 +144,8 @@ class Cartcomm : public Topocomm {
 class Graphcomm : public Topocomm {
  public:
   using Topocomm::Topocomm;
-  explicit Graphcomm(const Comm& c) : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_GRAPH, "a graph communicator")) {}
+  explicit Graphcomm(const Comm& c)
+      : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_GRAPH, "a graph communicator")) {}
   explicit Graphcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
 
   Graphcomm Dup() const { return Graphcomm(dup_handle(), adopt); }
@@ -185,7 +192,8 @@ class Distgraphcomm : public Topocomm {
  public:
   using Topocomm::Topocomm;
   explicit Distgraphcomm(const Comm& c)
-      : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_DIST_GRAPH, "a distributed graph communicator")) {}
+      : Topocomm(require(c, c.Is_null() || c.Get_topology() == MPI_DIST_GRAPH,
+                         "a distributed graph communicator")) {}
   explicit Distgraphcomm(Comm&& c) : Topocomm(Comm(std::move(checked(c)))) {}
 
   Distgraphcomm Dup() const { return Distgraphcomm(dup_handle(), adopt); }
@@ -198,8 +206,10 @@ class Distgraphcomm : public Topocomm {
   }
   DistNeighbors Get_dist_neighbors() const {
     auto [in, out, weighted] = Get_dist_neighbors_count();
-    DistNeighbors nb{std::vector<int>(static_cast<std::size_t>(in)), std::vector<int>(static_cast<std::size_t>(out)), std::nullopt};
-    std::vector<int> sw(weighted ? static_cast<std::size_t>(in) : 0), dw(weighted ? static_cast<std::size_t>(out) : 0);
+    DistNeighbors nb{std::vector<int>(static_cast<std::size_t>(in)),
+                     std::vector<int>(static_cast<std::size_t>(out)), std::nullopt};
+    std::vector<int> sw(weighted ? static_cast<std::size_t>(in) : 0),
+        dw(weighted ? static_cast<std::size_t>(out) : 0);
     check(MPI_Dist_graph_neighbors(h(), in, nb.sources.data(), weighted ? sw.data() : MPI_UNWEIGHTED, out,
                                    nb.destinations.data(), weighted ? dw.data() : MPI_UNWEIGHTED));
     if (weighted) nb.weights = std::make_pair(std::move(sw), std::move(dw));
@@ -219,18 +229,18 @@ namespace detail {
 inline const int* weights_of(const std::vector<int>& w) { return w.empty() ? MPI_WEIGHTS_EMPTY : w.data(); }
 
 inline Distgraphcomm dist_graph_adjacent(MPI_Comm comm, const std::vector<int>& sources, const int* sw,
-                                         const std::vector<int>& destinations, const int* dw, const Info& info,
-                                         bool reorder) {
+                                         const std::vector<int>& destinations, const int* dw,
+                                         const Info& info, bool reorder) {
   MPI_Comm c = MPI_COMM_NULL;
   check(MPI_Dist_graph_create_adjacent(comm, static_cast<int>(sources.size()), sources.data(), sw,
-                                       static_cast<int>(destinations.size()), destinations.data(), dw, info.handle(),
-                                       reorder ? 1 : 0, &c));
+                                       static_cast<int>(destinations.size()), destinations.data(), dw,
+                                       info.handle(), reorder ? 1 : 0, &c));
   return Distgraphcomm(returning_errors(c), adopt);
 }
 
-inline Distgraphcomm dist_graph(MPI_Comm comm, const std::vector<int>& sources, const std::vector<int>& degrees,
-                                const std::vector<int>& destinations, const int* weights, const Info& info,
-                                bool reorder) {
+inline Distgraphcomm dist_graph(MPI_Comm comm, const std::vector<int>& sources,
+                                const std::vector<int>& degrees, const std::vector<int>& destinations,
+                                const int* weights, const Info& info, bool reorder) {
   if (sources.size() != degrees.size())
     throw Exception(MPI_ERR_ARG, "Intracomm.Create_dist_graph: sources and degrees differ in length");
   MPI_Comm c = MPI_COMM_NULL;
@@ -251,32 +261,36 @@ inline Cartcomm Intracomm::Create_cart(const std::vector<int>& dims, const std::
 inline Graphcomm Intracomm::Create_graph(const std::vector<int>& index, const std::vector<int>& edges,
                                          bool reorder) const {
   MPI_Comm c = MPI_COMM_NULL;
-  check(MPI_Graph_create(h(), static_cast<int>(index.size()), index.data(), edges.data(), reorder ? 1 : 0, &c));
+  check(
+      MPI_Graph_create(h(), static_cast<int>(index.size()), index.data(), edges.data(), reorder ? 1 : 0, &c));
   return Graphcomm(detail::returning_errors(c), adopt);
 }
 
 inline Distgraphcomm Intracomm::Create_dist_graph_adjacent(const std::vector<int>& sources,
-                                                           const std::vector<int>& destinations, const Info& info,
-                                                           bool reorder) const {
-  return detail::dist_graph_adjacent(h(), sources, MPI_UNWEIGHTED, destinations, MPI_UNWEIGHTED, info, reorder);
+                                                           const std::vector<int>& destinations,
+                                                           const Info& info, bool reorder) const {
+  return detail::dist_graph_adjacent(h(), sources, MPI_UNWEIGHTED, destinations, MPI_UNWEIGHTED, info,
+                                     reorder);
 }
 
 inline Distgraphcomm Intracomm::Create_dist_graph_adjacent(const std::vector<int>& sources,
                                                            const std::vector<int>& destinations,
                                                            const std::vector<int>& sourceweights,
-                                                           const std::vector<int>& destweights, const Info& info,
-                                                           bool reorder) const {
+                                                           const std::vector<int>& destweights,
+                                                           const Info& info, bool reorder) const {
   return detail::dist_graph_adjacent(h(), sources, detail::weights_of(sourceweights), destinations,
                                      detail::weights_of(destweights), info, reorder);
 }
 
-inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
+inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources,
+                                                  const std::vector<int>& degrees,
                                                   const std::vector<int>& destinations, const Info& info,
                                                   bool reorder) const {
   return detail::dist_graph(h(), sources, degrees, destinations, MPI_UNWEIGHTED, info, reorder);
 }
 
-inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources, const std::vector<int>& degrees,
+inline Distgraphcomm Intracomm::Create_dist_graph(const std::vector<int>& sources,
+                                                  const std::vector<int>& degrees,
                                                   const std::vector<int>& destinations,
                                                   const std::vector<int>& weights, const Info& info,
                                                   bool reorder) const {
