@@ -191,7 +191,9 @@ bool progress_all() {
     if (s->advance()) {
       list[i] = list.back();
       list.pop_back();
-      if (s->on_complete) s->on_complete(s);
+      // The callback may delete s, and with it s->on_complete: call a copy.
+      auto done = std::move(s->on_complete);
+      if (done) done(s);
     } else {
       ++i;
     }

@@ -105,6 +105,11 @@ void Engine::progress() {
     step_pipelines();
   }
   if (!hooks_.empty()) run_hooks();
+  if (progress_hook_ != nullptr && !in_progress_hook_) {
+    in_progress_hook_ = true;
+    progress_hook_();
+    in_progress_hook_ = false;
+  }
 }
 
 void Engine::run_hooks() {

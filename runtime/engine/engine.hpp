@@ -72,6 +72,9 @@ class Engine {
   // must not wait.
   using ProgressFn = bool (*)(void* ctx);
   void add_progress(ProgressFn fn, void* ctx) { hooks_.push_back(Hook{fn, ctx}); }
+  // One always-on hook (the collectives' schedule list), called at the end
+  // of every progress(); never re-entered from within itself.
+  void set_progress_hook(void (*fn)()) { progress_hook_ = fn; }
   // Blocks (progressing) until pred() is true.
   template <class Pred>
   void wait_until(Pred pred);
@@ -159,6 +162,8 @@ class Engine {
     void* ctx;
   };
   std::vector<Hook> hooks_;
+  void (*progress_hook_)() = nullptr;
+  bool in_progress_hook_ = false;
   void run_hooks();
   p2p::Request* free_list_ = nullptr;
   std::size_t live_requests_ = 0;
