@@ -82,22 +82,54 @@ class Compiler {
     return add(n);
   }
 
-  uint32_t vector(int64_t count, int64_t len, int64_t stride, const Type& c) {
+  uint32_t vector(int64_t count, int64_t len, int64_t stride, const Type& c, int64_t disp = 0) {
     if (count == 0 || len == 0 || c.size() == 0) return empty();
-    const uint32_t child = node(c);
+    return loop(count, len, stride, node(c), c.extent(), c.size(), disp);
+  }
+
+  // `count` blocks `stride` bytes apart starting at `disp`, each `len` copies
+  // of node `child` `ce` bytes apart, reduced to the simplest equivalent node.
+  uint32_t loop(int64_t count, int64_t len, int64_t stride, uint32_t child, int64_t ce, int64_t cs,
+                int64_t disp) {
     const Node cn = p_.nodes[child];
-    const int64_t ce = c.extent(), cs = c.size();
-    const bool contig = cn.kind == NodeKind::Leaf && ce == cs;
-    if (contig && (count == 1 || stride == len * ce)) return leaf(cn.leaf_kind, cn.count * len * count);
+    const bool dense = cn.kind == NodeKind::Leaf && ce == cs;
+    if (dense) {
+      // Abutting blocks of a dense leaf are one run.
+      if (count == 1 || stride == len * ce) len *= count, count = 1, stride = 0;
+      if (count == 1 && disp == 0) return leaf(cn.leaf_kind, cn.count * len);
+    } else if (count == 1 || stride == len * ce) {
+      // The copies' origins are one arithmetic sequence: count*len blocks of one copy.
+      count *= len, stride = ce, len = 1;
+    }
+    if (len == 1 && cn.kind == NodeKind::Vector) {
+      // Blocks of one child vector whose spacing the outer loop continues are
+      // one loop (a subarray face: [a][b][w] -> [a][b][1] is one vector of
+      // a*b elements); a shifted single copy is the child, shifted.
+      if (count == 1 || cn.count == 1 || stride == cn.count * cn.stride) {
+        Node n = cn;
+        n.disp = disp + cn.disp;
+        if (count > 1 && cn.count == 1)
+          n.count = count, n.stride = stride;
+        else
+          n.count = cn.count * count;
+        n.size = n.count * n.blocklen * n.child_size;
+        if (n.disp == cn.disp && n.count == cn.count) return child;
+        return add(n);
+      }
+    }
+    if (count == 1 && len == 1 && disp == 0) return child;
     Node n;
     n.kind = NodeKind::Vector;
     n.child = child;
     n.count = count;
     n.blocklen = len;
     n.stride = stride;
+    n.disp = disp;
     n.child_extent = ce;
     n.child_size = cs;
-    n.contig = contig;
+    // One copy of a leaf is one run whatever the leaf's extent (a resized
+    // element, a subarray's innermost dimension).
+    n.contig = cn.kind == NodeKind::Leaf && (dense || len == 1);
     n.size = count * len * cs;
     return add(n);
   }
@@ -118,8 +150,9 @@ class Compiler {
       const int64_t step = pieces.size() > 1 ? pieces[1].disp - pieces[0].disp : 0;
       for (size_t i = 1; i < pieces.size() && evenly; ++i)
         evenly = pieces[i].disp - pieces[i - 1].disp == step;
-      if (evenly && pieces[0].disp == 0)
-        return vector(static_cast<int64_t>(pieces.size()), pieces[0].len, step, *pieces[0].type);
+      if (evenly)
+        return vector(static_cast<int64_t>(pieces.size()), pieces[0].len, step, *pieces[0].type,
+                      pieces[0].disp);
     }
     std::vector<BlockEntry> out;
     out.reserve(pieces.size());
@@ -128,7 +161,7 @@ class Compiler {
       const uint32_t child = node(*q.type);
       const Node& cn = p_.nodes[child];
       const int64_t ce = q.type->extent(), cs = q.type->size();
-      const bool contig = cn.kind == NodeKind::Leaf && ce == cs;
+      const bool contig = cn.kind == NodeKind::Leaf && (ce == cs || q.len == 1);
       // A contiguous block right after the previous one, same leaf kind: extend it.
       if (contig && !out.empty()) {
         BlockEntry& prev = out.back();
@@ -147,10 +180,8 @@ class Compiler {
       out.push_back({q.disp, q.len, ce, cs, packed, child, contig});
       packed += q.len * cs;
     }
-    if (out.size() == 1 && out[0].disp == 0 && out[0].contig) {
-      const Node& cn = p_.nodes[out[0].child];
-      return leaf(cn.leaf_kind, cn.count * out[0].len);
-    }
+    if (out.size() == 1)
+      return loop(1, out[0].len, 0, out[0].child, out[0].child_extent, out[0].child_size, out[0].disp);
     Node n;
     n.kind = NodeKind::Blocks;
     n.first_block = static_cast<uint32_t>(p_.blocks.size());

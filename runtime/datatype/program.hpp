@@ -4,7 +4,7 @@
 // A node describes one instance of a (sub)type, relative to that instance's
 // origin:
 //   Leaf    `count` basic elements of one kind, contiguous, at offset 0.
-//   Vector  `count` blocks at a constant byte `stride`; each block holds
+//   Vector  `count` blocks at a constant byte `stride` from `disp`; each block holds
 //           `blocklen` copies of node `child`, `child_extent` bytes apart.
 //   Blocks  `count` blocks listed in Program::blocks (from `first_block`),
 //           each with its own displacement, length, child and child extent
@@ -33,6 +33,7 @@ struct Node {
   int64_t count = 0;                      // Leaf: elements; Vector/Blocks: blocks
   int64_t blocklen = 0;                   // Vector
   int64_t stride = 0;                     // Vector
+  int64_t disp = 0;                       // Vector: offset of block 0 from the instance's origin
   int64_t child_extent = 0;               // Vector
   int64_t child_size = 0;                 // Vector
   int64_t size = 0;                       // packed bytes of one instance of this node

@@ -429,7 +429,9 @@ Result<Type*> make_subarray(std::span<const int64_t> sizes, std::span<const int6
     return arg_error("order must be MPI_ORDER_C or MPI_ORDER_FORTRAN (got " + std::to_string(order) + ")");
   std::vector<std::vector<Run>> runs(nd);
   for (size_t d = 0; d < nd; ++d) {
-    const std::string at = "[" + std::to_string(d) + "]";
+    std::string at = std::to_string(d);  // not "[" + ...: GCC 12's -Wrestrict misfires on that
+    at.insert(at.begin(), '[');
+    at.push_back(']');
     if (sizes[d] <= 0)
       return arg_error("array_of_sizes" + at + " must be positive (got " + std::to_string(sizes[d]) + ")");
     if (subsizes[d] <= 0 || subsizes[d] > sizes[d])
@@ -476,7 +478,9 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
   }
   std::vector<std::vector<Run>> runs(nd);
   for (size_t d = 0; d < nd; ++d) {
-    const std::string at = "[" + std::to_string(d) + "]";
+    std::string at = std::to_string(d);  // not "[" + ...: GCC 12's -Wrestrict misfires on that
+    at.insert(at.begin(), '[');
+    at.push_back(']');
     const int64_t g = gsizes[d], p = psizes[d], r = coord[d];
     if (g <= 0)
       return arg_error("array_of_gsizes" + at + " must be positive (got " + std::to_string(g) + ")");
