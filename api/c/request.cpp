@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pt2pt_args.hpp"
+#include "persistent_coll.hpp"
 #include "request_table.hpp"
 
 using parley::Runtime;
@@ -36,10 +37,32 @@ Status resolve(MPI_Request h, Request*& out) {
 // inactive ones behave like MPI_REQUEST_NULL).
 bool participates(const Request* r) { return r != nullptr && (!r->persistent || r->active || r->complete); }
 
+// Whether r has completed. A started persistent collective completes with
+// the nonblocking collective it runs, which is retired here.
+bool done(Request* r) {
+  if (r->complete) return true;
+  PersistentColl* pc = persistent_coll(r);
+  if (pc == nullptr || pc->inner == MPI_REQUEST_NULL) return false;
+  Request* in = requests().lookup(pc->inner);
+  if (in == nullptr || !in->complete) return false;
+  r->status = in->status;
+  requests().erase(pc->inner);
+  engine().free_request(in);
+  pc->inner = MPI_REQUEST_NULL;
+  r->complete = true;
+  return true;
+}
+
 // Hands a completed request's result to the user and retires it: the
 // handle becomes MPI_REQUEST_NULL, except for persistent requests, which
 // become inactive. Returns the operation's error class.
 int retire(MPI_Request* handle, Request* r, MPI_Status* status) {
+  if (persistent_coll(r) != nullptr) {
+    fill_status(status, r->status);
+    r->complete = false;
+    r->active = false;
+    return r->status.error;
+  }
   if (r->kind == parley::p2p::RequestKind::generalized) {
     int gerr = grequest_finish(r, status);
     requests().erase(*handle);
@@ -83,7 +106,7 @@ int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
     return MPI_SUCCESS;
   }
   Runtime::get().set_current_call(fn, r);
-  engine().wait(r);
+  engine().wait_until([r] { return done(r); });
   Runtime::get().set_current_call(nullptr);
   return op_error(fn, r, retire(request, r, status));
 }
@@ -99,9 +122,9 @@ int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
     empty_status(status);
     return MPI_SUCCESS;
   }
-  if (!r->complete) engine().progress();
-  *flag = r->complete ? 1 : 0;
-  if (!r->complete) return MPI_SUCCESS;
+  if (!done(r)) engine().progress();
+  *flag = done(r) ? 1 : 0;
+  if (!*flag) return MPI_SUCCESS;
   return op_error(fn, r, retire(request, r, status));
 }
 
@@ -116,7 +139,7 @@ int complete_all(const char* fn, int count, MPI_Request* reqs, MPI_Status* statu
     if (Status st = resolve(reqs[i], rs[static_cast<std::size_t>(i)]); !st) return report(fn, MPI_COMM_WORLD, st);
   auto all_done = [&] {
     for (Request* r : rs)
-      if (participates(r) && !r->complete) return false;
+      if (participates(r) && !done(r)) return false;
     return true;
   };
   if (wait) {
@@ -165,7 +188,7 @@ int complete_any(const char* fn, int count, MPI_Request* reqs, int* index, MPI_S
   auto find = [&] {
     for (int i = 0; i < count; ++i) {
       Request* r = rs[static_cast<std::size_t>(i)];
-      if (participates(r) && r->complete) {
+      if (participates(r) && done(r)) {
         found = i;
         return true;
       }
@@ -206,7 +229,7 @@ int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount,
   }
   auto some_done = [&] {
     for (Request* r : rs)
-      if (participates(r) && r->complete) return true;
+      if (participates(r) && done(r)) return true;
     return false;
   };
   if (wait) {
@@ -220,7 +243,7 @@ int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount,
   bool failed = false;
   for (int i = 0; i < incount; ++i) {
     Request* r = rs[static_cast<std::size_t>(i)];
-    if (!participates(r) || !r->complete) continue;
+    if (!participates(r) || !done(r)) continue;
     MPI_Status* s = statuses == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &statuses[n];
     int err = retire(&reqs[i], r, s);
     if (s != MPI_STATUS_IGNORE) s->MPI_ERROR = err;
@@ -266,6 +289,13 @@ int PMPI_Start(MPI_Request* request) {
   if (r == nullptr || !r->persistent)
     return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "request is not a persistent request"));
   if (r->active) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "persistent request is already active"));
+  if (PersistentColl* pc = persistent_coll(r)) {
+    r->status = parley::p2p::StatusInfo{};
+    r->complete = false;
+    if (int rc = pc->start(&pc->inner); rc != MPI_SUCCESS) return rc;
+    r->active = true;
+    return MPI_SUCCESS;
+  }
   Status st = r->mode == parley::p2p::SendMode::buffered && r->kind == parley::p2p::RequestKind::send ? bsend_start(r)
                                                                                     : engine().start(r);
   if (!st) return report(fn, MPI_COMM_WORLD, st);
@@ -285,6 +315,25 @@ int PMPI_Request_free(MPI_Request* request) {
   Request* r = nullptr;
   if (Status st = resolve(*request, r); !st) return report(fn, MPI_COMM_WORLD, st);
   if (r == nullptr) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_REQUEST, "request is MPI_REQUEST_NULL"));
+  if (PersistentColl* pc = persistent_coll(r)) {
+    requests().erase(*request);
+    *request = MPI_REQUEST_NULL;
+    if (pc->inner != MPI_REQUEST_NULL) {
+      // A running collective finishes on its own and frees itself then.
+      if (Request* in = requests().lookup(pc->inner)) {
+        if (in->complete) {
+          requests().erase(pc->inner);
+          engine().free_request(in);
+        } else {
+          in->user_freed = true;
+        }
+      }
+    }
+    delete pc;
+    r->coll_persistent = nullptr;
+    engine().free_request(r);
+    return MPI_SUCCESS;
+  }
   if (r->kind == parley::p2p::RequestKind::generalized && !r->complete) {
     // Keeps its handle slot until MPI_Grequest_complete names it again.
     r->user_freed = true;
@@ -319,8 +368,8 @@ int PMPI_Request_get_status(MPI_Request request, int* flag, MPI_Status* status) 
     empty_status(status);
     return MPI_SUCCESS;
   }
-  if (!r->complete) engine().progress();
-  *flag = r->complete ? 1 : 0;
+  if (!done(r)) engine().progress();
+  *flag = done(r) ? 1 : 0;
   if (*flag) fill_status(status, r->status);
   return MPI_SUCCESS;
 }

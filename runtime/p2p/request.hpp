@@ -64,6 +64,7 @@ struct Request {
   void* greq_state = nullptr;
 
   std::byte* staging = nullptr;  // noncontiguous buffer: the packed copy (owned)
+  void* coll_persistent = nullptr;  // MPI_X_init: the C layer's PersistentColl (owned there)
 
   Request* next_free = nullptr;  // free list
 };
