@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pt2pt_args.hpp"
+#include "comm_handles.hpp"
 #include "persistent_coll.hpp"
 #include "request_table.hpp"
 
@@ -83,10 +84,15 @@ int retire(MPI_Request* handle, Request* r, MPI_Status* status) {
   return err;
 }
 
-int op_error(const char* fn, Request* r, int err) {
+// The handle whose error handler a request's failure goes to: its
+// communicator's (read before retire() may free the request).
+MPI_Comm comm_of(const Request* r) {
+  MPI_Comm h = r->comm != nullptr ? handle_of(r->comm) : MPI_COMM_NULL;
+  return h == MPI_COMM_NULL ? MPI_COMM_WORLD : h;
+}
+
+int op_error(const char* fn, MPI_Comm comm, int err) {
   if (err == MPI_SUCCESS) return MPI_SUCCESS;
-  MPI_Comm comm = MPI_COMM_WORLD;
-  (void)r;
   return report(fn, comm, Status(err, err == MPI_ERR_TRUNCATE ? "message truncated: the receive buffer is too small"
                                                                 : "the operation failed"));
 }
@@ -108,7 +114,8 @@ int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
   Runtime::get().set_current_call(fn, r);
   engine().wait_until([r] { return done(r); });
   Runtime::get().set_current_call(nullptr);
-  return op_error(fn, r, retire(request, r, status));
+  const MPI_Comm comm = comm_of(r);
+  return op_error(fn, comm, retire(request, r, status));
 }
 
 int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
@@ -125,7 +132,8 @@ int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
   if (!done(r)) engine().progress();
   *flag = done(r) ? 1 : 0;
   if (!*flag) return MPI_SUCCESS;
-  return op_error(fn, r, retire(request, r, status));
+  const MPI_Comm comm = comm_of(r);
+  return op_error(fn, comm, retire(request, r, status));
 }
 
 namespace {
@@ -209,7 +217,9 @@ int complete_any(const char* fn, int count, MPI_Request* reqs, int* index, MPI_S
   }
   if (flag) *flag = 1;
   *index = found;
-  return op_error(fn, rs[static_cast<std::size_t>(found)], retire(&reqs[found], rs[static_cast<std::size_t>(found)], status));
+  Request* r = rs[static_cast<std::size_t>(found)];
+  const MPI_Comm comm = comm_of(r);
+  return op_error(fn, comm, retire(&reqs[found], r, status));
 }
 
 int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount, int* indices, MPI_Status* statuses,

@@ -57,6 +57,14 @@ int main(int argc, char **argv) {
   MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
   rc = MPI_Comm_set_errhandler(dup, (MPI_Errhandler)0x12345);
   CHECK(error_class_of(rc) == MPI_ERR_ARG, "bad handler accepted");
+  /* A request's failure goes to its communicator's handler, not WORLD's. */
+  int two[2] = {1, 2}, one = 0, before = calls;
+  MPI_Request req;
+  MPI_Irecv(&one, 1, MPI_INT, my_rank, 9, dup, &req);
+  MPI_Send(two, 2, MPI_INT, my_rank, 9, dup);
+  rc = MPI_Wait(&req, MPI_STATUS_IGNORE);
+  CHECK(error_class_of(rc) == MPI_ERR_TRUNCATE && calls == before, "truncation in Wait: class %d, WORLD handler calls %d",
+        error_class_of(rc), calls - before);
   MPI_Comm_free(&dup);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   return finish("errhandler");
