@@ -228,12 +228,18 @@ Status negative(const char* arg, long long v) {
   return Status(MPI_ERR_COUNT, std::string(arg) + " must be non-negative (got " + std::to_string(v) + ")");
 }
 
-std::vector<int64_t> widen(const int* a, int n) { return std::vector<int64_t>(a, a + n); }
-std::vector<int64_t> widen(const MPI_Aint* a, int n) { return std::vector<int64_t>(a, a + n); }
+// int, MPI_Aint or MPI_Count arrays as the engine's int64_t.
+template <class T>
+std::vector<int64_t> widen(const T* a, int64_t n) {
+  return std::vector<int64_t>(a, a + n);
+}
 
-// Shared tail of every constructor: report or hand out a new handle.
-int finish(const char* fn, dt::Result<dt::Type*> r, MPI_Datatype* newtype) {
+// Shared tail of every constructor: report or hand out a new handle. `large`:
+// made by an MPI-4 large-count (_c) constructor, which records its contents
+// as large counts.
+int finish(const char* fn, dt::Result<dt::Type*> r, MPI_Datatype* newtype, bool large = false) {
   if (!r.is_ok()) return report(fn, kWorld, r.status());
+  if (large) dt::use_large_count_contents(*r.value());
   MPI_Datatype h = table().add(r.value());
   if (h == MPI_DATATYPE_NULL) {
     r.value()->release();
@@ -244,14 +250,14 @@ int finish(const char* fn, dt::Result<dt::Type*> r, MPI_Datatype* newtype) {
 }
 
 // Checks common to constructors with one old type.
-Status check_ctor(int count, MPI_Datatype oldtype, MPI_Datatype* newtype, dt::Type** old) {
+Status check_ctor(int64_t count, MPI_Datatype oldtype, MPI_Datatype* newtype, dt::Type** old) {
   if (Status st = require_initialized(); !st) return st;
   if (count < 0) return negative("count", count);
   if (newtype == nullptr) return null_arg("newtype");
   return check_datatype(oldtype, "oldtype", false, old);
 }
 
-Status check_array(const void* a, int count, const char* name) {
+Status check_array(const void* a, int64_t count, const char* name) {
   if (count > 0 && a == nullptr) return null_arg(name);
   return Status::ok();
 }
@@ -296,29 +302,148 @@ MPI_Datatype register_datatype(dt::Type* type) { return table().add(type); }
 using namespace parley::c;
 
 // ---- constructors -----------------------------------------------------------------
+//
+// Each body serves the int form and the MPI-4 large-count (_c) form: C is the
+// count type (int or MPI_Count), D the displacement type (MPI_Aint or
+// MPI_Count); `large` says which form, for the contents it records.
 
-int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_contiguous";
+namespace {
+
+template <class C>
+int contiguous_body(const char* fn, C count, MPI_Datatype oldtype, MPI_Datatype* newtype, bool large) {
   dt::Type* old = nullptr;
   if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  return finish(fn, dt::make_contiguous(count, old), newtype);
+  return finish(fn, dt::make_contiguous(count, old), newtype, large);
 }
 
-int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_vector";
+// vector (stride in elements) and hvector (stride in bytes)
+template <class C, class D>
+int vector_body(const char* fn, bool bytes, C count, C blocklength, D stride, MPI_Datatype oldtype,
+                MPI_Datatype* newtype, bool large) {
   dt::Type* old = nullptr;
   if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
   if (blocklength < 0) return report(fn, kWorld, negative("blocklength", blocklength));
-  return finish(fn, dt::make_vector(count, blocklength, stride, old), newtype);
+  return finish(fn,
+                bytes ? dt::make_hvector(count, blocklength, stride, old)
+                      : dt::make_vector(count, blocklength, stride, old),
+                newtype, large);
+}
+
+// indexed (displacements in elements) and hindexed (in bytes)
+template <class C, class D>
+int indexed_body(const char* fn, bool bytes, C count, const C blocklengths[], const D displacements[],
+                 MPI_Datatype oldtype, MPI_Datatype* newtype, bool large) {
+  dt::Type* old = nullptr;
+  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(blocklengths, count, "array_of_blocklengths"); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(displacements, count, "array_of_displacements"); !st)
+    return report(fn, kWorld, st);
+  const auto bl = widen(blocklengths, count), disp = widen(displacements, count);
+  return finish(fn, bytes ? dt::make_hindexed(bl, disp, old) : dt::make_indexed(bl, disp, old), newtype, large);
+}
+
+template <class C, class D>
+int indexed_block_body(const char* fn, bool bytes, C count, C blocklength, const D displacements[],
+                       MPI_Datatype oldtype, MPI_Datatype* newtype, bool large) {
+  dt::Type* old = nullptr;
+  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
+  if (blocklength < 0) return report(fn, kWorld, negative("blocklength", blocklength));
+  if (Status st = check_array(displacements, count, "array_of_displacements"); !st)
+    return report(fn, kWorld, st);
+  const auto disp = widen(displacements, count);
+  return finish(fn,
+                bytes ? dt::make_hindexed_block(blocklength, disp, old)
+                      : dt::make_indexed_block(blocklength, disp, old),
+                newtype, large);
+}
+
+template <class C, class D>
+int struct_body(const char* fn, C count, const C blocklengths[], const D displacements[],
+                const MPI_Datatype array_of_types[], MPI_Datatype* newtype, bool large) {
+  if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
+  if (count < 0) return report(fn, kWorld, negative("count", count));
+  if (newtype == nullptr) return report(fn, kWorld, null_arg("newtype"));
+  if (Status st = check_array(blocklengths, count, "array_of_blocklengths"); !st) return report(fn, kWorld, st);
+  if (Status st = check_array(displacements, count, "array_of_displacements"); !st)
+    return report(fn, kWorld, st);
+  if (Status st = check_array(array_of_types, count, "array_of_types"); !st) return report(fn, kWorld, st);
+  std::vector<dt::Type*> types(static_cast<size_t>(count));
+  for (C i = 0; i < count; ++i) {
+    const std::string arg = "array_of_types[" + std::to_string(i) + "]";
+    if (Status st = check_datatype(array_of_types[i], arg.c_str(), false, &types[static_cast<size_t>(i)]); !st)
+      return report(fn, kWorld, st);
+  }
+  return finish(fn, dt::make_struct(widen(blocklengths, count), widen(displacements, count), types), newtype,
+                large);
+}
+
+template <class C>
+int subarray_body(const char* fn, int ndims, const C sizes[], const C subsizes[], const C starts[], int order,
+                  MPI_Datatype oldtype, MPI_Datatype* newtype, bool large) {
+  dt::Type* old = nullptr;
+  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
+  if (ndims <= 0)
+    return report(fn, kWorld, Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
+  for (auto [a, name] : {std::pair{sizes, "array_of_sizes"},
+                         {subsizes, "array_of_subsizes"},
+                         {starts, "array_of_starts"}})
+    if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
+  return finish(fn,
+                dt::make_subarray(widen(sizes, ndims), widen(subsizes, ndims), widen(starts, ndims), order, old),
+                newtype, large);
+}
+
+template <class C>
+int darray_body(const char* fn, int size, int rank, int ndims, const C gsizes[], const int distribs[],
+                const int dargs[], const int psizes[], int order, MPI_Datatype oldtype, MPI_Datatype* newtype,
+                bool large) {
+  dt::Type* old = nullptr;
+  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
+  if (ndims <= 0)
+    return report(fn, kWorld, Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
+  if (Status st = check_array(gsizes, ndims, "array_of_gsizes"); !st) return report(fn, kWorld, st);
+  for (auto [a, name] : {std::pair{distribs, "array_of_distribs"},
+                         {dargs, "array_of_dargs"},
+                         {psizes, "array_of_psizes"}})
+    if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
+  const auto n = static_cast<size_t>(ndims);
+  return finish(fn,
+                dt::make_darray(size, rank, widen(gsizes, ndims), std::span(distribs, n), std::span(dargs, n),
+                                std::span(psizes, n), order, old),
+                newtype, large);
+}
+
+template <class D>
+int resized_body(const char* fn, MPI_Datatype oldtype, D lb, D extent, MPI_Datatype* newtype, bool large) {
+  dt::Type* old = nullptr;
+  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
+  return finish(fn, dt::make_resized(old, lb, extent), newtype, large);
+}
+
+}  // namespace
+
+int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  return contiguous_body("MPI_Type_contiguous", count, oldtype, newtype, false);
+}
+int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  return contiguous_body("MPI_Type_contiguous_c", count, oldtype, newtype, true);
+}
+
+int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  return vector_body("MPI_Type_vector", false, count, blocklength, stride, oldtype, newtype, false);
+}
+int PMPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride, MPI_Datatype oldtype,
+                       MPI_Datatype* newtype) {
+  return vector_body("MPI_Type_vector_c", false, count, blocklength, stride, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                              MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_hvector";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (blocklength < 0) return report(fn, kWorld, negative("blocklength", blocklength));
-  return finish(fn, dt::make_hvector(count, blocklength, stride, old), newtype);
+  return vector_body("MPI_Type_create_hvector", true, count, blocklength, stride, oldtype, newtype, false);
+}
+int PMPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride, MPI_Datatype oldtype,
+                               MPI_Datatype* newtype) {
+  return vector_body("MPI_Type_create_hvector_c", true, count, blocklength, stride, oldtype, newtype, true);
 }
 
 int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
@@ -328,31 +453,26 @@ int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype 
 
 int PMPI_Type_indexed(int count, const int array_of_blocklengths[], const int array_of_displacements[],
                       MPI_Datatype oldtype, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_indexed";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
-    return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
-    return report(fn, kWorld, st);
-  return finish(
-      fn, dt::make_indexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
-      newtype);
+  return indexed_body("MPI_Type_indexed", false, count, array_of_blocklengths, array_of_displacements, oldtype,
+                      newtype, false);
+}
+int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                        const MPI_Count array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  return indexed_body("MPI_Type_indexed_c", false, count, array_of_blocklengths, array_of_displacements,
+                      oldtype, newtype, true);
 }
 
 int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
                               const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
                               MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_hindexed";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
-    return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
-    return report(fn, kWorld, st);
-  return finish(
-      fn, dt::make_hindexed(widen(array_of_blocklengths, count), widen(array_of_displacements, count), old),
-      newtype);
+  return indexed_body("MPI_Type_create_hindexed", true, count, array_of_blocklengths, array_of_displacements,
+                      oldtype, newtype, false);
+}
+int PMPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                                const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                                MPI_Datatype* newtype) {
+  return indexed_body("MPI_Type_create_hindexed_c", true, count, array_of_blocklengths, array_of_displacements,
+                      oldtype, newtype, true);
 }
 
 int PMPI_Type_hindexed(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
@@ -362,48 +482,39 @@ int PMPI_Type_hindexed(int count, int array_of_blocklengths[], MPI_Aint array_of
 
 int PMPI_Type_create_indexed_block(int count, int blocklength, const int array_of_displacements[],
                                    MPI_Datatype oldtype, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_indexed_block";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (blocklength < 0) return report(fn, kWorld, negative("blocklength", blocklength));
-  if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
-    return report(fn, kWorld, st);
-  return finish(fn, dt::make_indexed_block(blocklength, widen(array_of_displacements, count), old), newtype);
+  return indexed_block_body("MPI_Type_create_indexed_block", false, count, blocklength, array_of_displacements,
+                            oldtype, newtype, false);
+}
+int PMPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
+                                     const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                                     MPI_Datatype* newtype) {
+  return indexed_block_body("MPI_Type_create_indexed_block_c", false, count, blocklength,
+                            array_of_displacements, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint array_of_displacements[],
                                     MPI_Datatype oldtype, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_hindexed_block";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(count, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (blocklength < 0) return report(fn, kWorld, negative("blocklength", blocklength));
-  if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
-    return report(fn, kWorld, st);
-  return finish(fn, dt::make_hindexed_block(blocklength, widen(array_of_displacements, count), old), newtype);
+  return indexed_block_body("MPI_Type_create_hindexed_block", true, count, blocklength, array_of_displacements,
+                            oldtype, newtype, false);
+}
+int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
+                                      const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
+                                      MPI_Datatype* newtype) {
+  return indexed_block_body("MPI_Type_create_hindexed_block_c", true, count, blocklength,
+                            array_of_displacements, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
                             const MPI_Aint array_of_displacements[], const MPI_Datatype array_of_types[],
                             MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_struct";
-  if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
-  if (count < 0) return report(fn, kWorld, negative("count", count));
-  if (newtype == nullptr) return report(fn, kWorld, null_arg("newtype"));
-  if (Status st = check_array(array_of_blocklengths, count, "array_of_blocklengths"); !st)
-    return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_displacements, count, "array_of_displacements"); !st)
-    return report(fn, kWorld, st);
-  if (Status st = check_array(array_of_types, count, "array_of_types"); !st) return report(fn, kWorld, st);
-  std::vector<dt::Type*> types(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i) {
-    const std::string arg = "array_of_types[" + std::to_string(i) + "]";
-    if (Status st = check_datatype(array_of_types[i], arg.c_str(), false, &types[static_cast<size_t>(i)]);
-        !st)
-      return report(fn, kWorld, st);
-  }
-  return finish(
-      fn, dt::make_struct(widen(array_of_blocklengths, count), widen(array_of_displacements, count), types),
-      newtype);
+  return struct_body("MPI_Type_create_struct", count, array_of_blocklengths, array_of_displacements,
+                     array_of_types, newtype, false);
+}
+int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
+                              const MPI_Count array_of_displacements[], const MPI_Datatype array_of_types[],
+                              MPI_Datatype* newtype) {
+  return struct_body("MPI_Type_create_struct_c", count, array_of_blocklengths, array_of_displacements,
+                     array_of_types, newtype, true);
 }
 
 int PMPI_Type_struct(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
@@ -415,49 +526,36 @@ int PMPI_Type_struct(int count, int array_of_blocklengths[], MPI_Aint array_of_d
 int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int array_of_subsizes[],
                               const int array_of_starts[], int order, MPI_Datatype oldtype,
                               MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_subarray";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (ndims <= 0)
-    return report(fn, kWorld,
-                  Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
-  for (auto [a, name] : {std::pair{array_of_sizes, "array_of_sizes"},
-                         {array_of_subsizes, "array_of_subsizes"},
-                         {array_of_starts, "array_of_starts"}})
-    if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
-  return finish(fn,
-                dt::make_subarray(widen(array_of_sizes, ndims), widen(array_of_subsizes, ndims),
-                                  widen(array_of_starts, ndims), order, old),
-                newtype);
+  return subarray_body("MPI_Type_create_subarray", ndims, array_of_sizes, array_of_subsizes, array_of_starts,
+                       order, oldtype, newtype, false);
+}
+int PMPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[], const MPI_Count array_of_subsizes[],
+                                const MPI_Count array_of_starts[], int order, MPI_Datatype oldtype,
+                                MPI_Datatype* newtype) {
+  return subarray_body("MPI_Type_create_subarray_c", ndims, array_of_sizes, array_of_subsizes, array_of_starts,
+                       order, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gsizes[],
                             const int array_of_distribs[], const int array_of_dargs[],
                             const int array_of_psizes[], int order, MPI_Datatype oldtype,
                             MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_darray";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  if (ndims <= 0)
-    return report(fn, kWorld,
-                  Status(MPI_ERR_ARG, "ndims must be positive (got " + std::to_string(ndims) + ")"));
-  for (auto [a, name] : {std::pair{array_of_gsizes, "array_of_gsizes"},
-                         {array_of_distribs, "array_of_distribs"},
-                         {array_of_dargs, "array_of_dargs"},
-                         {array_of_psizes, "array_of_psizes"}})
-    if (Status st = check_array(a, ndims, name); !st) return report(fn, kWorld, st);
-  const auto n = static_cast<size_t>(ndims);
-  return finish(fn,
-                dt::make_darray(size, rank, widen(array_of_gsizes, ndims), std::span(array_of_distribs, n),
-                                std::span(array_of_dargs, n), std::span(array_of_psizes, n), order, old),
-                newtype);
+  return darray_body("MPI_Type_create_darray", size, rank, ndims, array_of_gsizes, array_of_distribs,
+                     array_of_dargs, array_of_psizes, order, oldtype, newtype, false);
+}
+int PMPI_Type_create_darray_c(int size, int rank, int ndims, const MPI_Count array_of_gsizes[],
+                              const int array_of_distribs[], const int array_of_dargs[],
+                              const int array_of_psizes[], int order, MPI_Datatype oldtype,
+                              MPI_Datatype* newtype) {
+  return darray_body("MPI_Type_create_darray_c", size, rank, ndims, array_of_gsizes, array_of_distribs,
+                     array_of_dargs, array_of_psizes, order, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent, MPI_Datatype* newtype) {
-  constexpr const char* fn = "MPI_Type_create_resized";
-  dt::Type* old = nullptr;
-  if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
-  return finish(fn, dt::make_resized(old, lb, extent), newtype);
+  return resized_body("MPI_Type_create_resized", oldtype, lb, extent, newtype, false);
+}
+int PMPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent, MPI_Datatype* newtype) {
+  return resized_body("MPI_Type_create_resized_c", oldtype, lb, extent, newtype, true);
 }
 
 int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype* newtype) {
@@ -644,35 +742,51 @@ int PMPI_Type_ub(MPI_Datatype datatype, MPI_Aint* displacement) {
 
 // ---- envelope and contents ---------------------------------------------------------------
 
-int PMPI_Type_get_envelope(MPI_Datatype datatype, int* num_integers, int* num_addresses, int* num_datatypes,
-                           int* combiner) {
-  return query("MPI_Type_get_envelope", datatype,
-               {{num_integers, "num_integers"},
-                {num_addresses, "num_addresses"},
-                {num_datatypes, "num_datatypes"},
-                {combiner, "combiner"}},
-               [&](const dt::Type& t) {
-                 *combiner = static_cast<int>(t.combiner());
-                 *num_integers = static_cast<int>(t.contents_ints().size());
-                 *num_addresses = static_cast<int>(t.contents_addrs().size());
-                 *num_datatypes = static_cast<int>(t.contents_types().size());
-               });
+namespace {
+
+Status large_count_only(const char* fn, const dt::Type& t) {
+  return Status(MPI_ERR_TYPE, "datatype " + (t.name().empty() ? std::string("(unnamed)") : t.name()) +
+                                  " was made by a large-count constructor; use " + fn + "_c");
 }
 
-int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses, int max_datatypes,
-                           int array_of_integers[], MPI_Aint array_of_addresses[],
-                           MPI_Datatype array_of_datatypes[]) {
-  constexpr const char* fn = "MPI_Type_get_contents";
+// One body for MPI_Type_get_envelope and _c: C is int or MPI_Count.
+template <class C>
+int envelope_body(const char* fn, bool c_form, MPI_Datatype datatype, C* num_integers, C* num_addresses,
+                  C* num_large_counts, C* num_datatypes, int* combiner) {
+  if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
+  dt::Type* t = nullptr;
+  if (Status st = check_datatype(datatype, "datatype", false, &t); !st) return report(fn, kWorld, st);
+  for (auto [p, name] : {std::pair<const void*, const char*>{num_integers, "num_integers"},
+                         {num_addresses, "num_addresses"},
+                         {c_form ? num_large_counts : num_integers, "num_large_counts"},
+                         {num_datatypes, "num_datatypes"},
+                         {combiner, "combiner"}})
+    if (p == nullptr) return report(fn, kWorld, null_arg(name));
+  if (!c_form && t->large_count()) return report(fn, kWorld, large_count_only("MPI_Type_get_envelope", *t));
+  *combiner = static_cast<int>(t->combiner());
+  *num_integers = static_cast<C>(t->contents_ints().size());
+  *num_addresses = static_cast<C>(t->contents_addrs().size());
+  if (c_form) *num_large_counts = static_cast<C>(t->contents_large_counts().size());
+  *num_datatypes = static_cast<C>(t->contents_types().size());
+  return MPI_SUCCESS;
+}
+
+template <class C>
+int contents_body(const char* fn, bool c_form, MPI_Datatype datatype, C max_integers, C max_addresses,
+                  C max_large_counts, C max_datatypes, int array_of_integers[], MPI_Aint array_of_addresses[],
+                  MPI_Count array_of_large_counts[], MPI_Datatype array_of_datatypes[]) {
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   dt::Type* t = nullptr;
   if (Status st = check_datatype(datatype, "datatype", false, &t); !st) return report(fn, kWorld, st);
   if (t->combiner() == dt::Combiner::Named)
     return report(fn, kWorld,
                   Status(MPI_ERR_TYPE, "datatype " + t->name() + " is predefined and has no contents"));
+  if (!c_form && t->large_count()) return report(fn, kWorld, large_count_only("MPI_Type_get_contents", *t));
   const auto& ints = t->contents_ints();
   const auto& addrs = t->contents_addrs();
+  const auto& large = t->contents_large_counts();
   const auto& types = t->contents_types();
-  auto too_small = [&](const char* what, int have, size_t need) {
+  auto too_small = [&](const char* what, C have, size_t need) {
     return Status(MPI_ERR_ARG, std::string(what) + " is " + std::to_string(have) + " but the datatype has " +
                                    std::to_string(need) + " (see MPI_Type_get_envelope)");
   };
@@ -680,17 +794,52 @@ int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addr
     return report(fn, kWorld, too_small("max_integers", max_integers, ints.size()));
   if (max_addresses < 0 || static_cast<size_t>(max_addresses) < addrs.size())
     return report(fn, kWorld, too_small("max_addresses", max_addresses, addrs.size()));
+  if (max_large_counts < 0 || static_cast<size_t>(max_large_counts) < large.size())
+    return report(fn, kWorld, too_small("max_large_counts", max_large_counts, large.size()));
   if (max_datatypes < 0 || static_cast<size_t>(max_datatypes) < types.size())
     return report(fn, kWorld, too_small("max_datatypes", max_datatypes, types.size()));
   if (!ints.empty() && array_of_integers == nullptr) return report(fn, kWorld, null_arg("array_of_integers"));
   if (!addrs.empty() && array_of_addresses == nullptr)
     return report(fn, kWorld, null_arg("array_of_addresses"));
+  if (!large.empty() && array_of_large_counts == nullptr)
+    return report(fn, kWorld, null_arg("array_of_large_counts"));
   if (!types.empty() && array_of_datatypes == nullptr)
     return report(fn, kWorld, null_arg("array_of_datatypes"));
   for (size_t i = 0; i < ints.size(); ++i) array_of_integers[i] = static_cast<int>(ints[i]);
   for (size_t i = 0; i < addrs.size(); ++i) array_of_addresses[i] = addrs[i];
+  for (size_t i = 0; i < large.size(); ++i) array_of_large_counts[i] = large[i];
   for (size_t i = 0; i < types.size(); ++i) array_of_datatypes[i] = table().share(types[i]);
   return MPI_SUCCESS;
+}
+
+}  // namespace
+
+int PMPI_Type_get_envelope(MPI_Datatype datatype, int* num_integers, int* num_addresses, int* num_datatypes,
+                           int* combiner) {
+  return envelope_body<int>("MPI_Type_get_envelope", false, datatype, num_integers, num_addresses, nullptr,
+                            num_datatypes, combiner);
+}
+
+int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count* num_integers, MPI_Count* num_addresses,
+                             MPI_Count* num_large_counts, MPI_Count* num_datatypes, int* combiner) {
+  return envelope_body<MPI_Count>("MPI_Type_get_envelope_c", true, datatype, num_integers, num_addresses,
+                                  num_large_counts, num_datatypes, combiner);
+}
+
+int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses, int max_datatypes,
+                           int array_of_integers[], MPI_Aint array_of_addresses[],
+                           MPI_Datatype array_of_datatypes[]) {
+  return contents_body<int>("MPI_Type_get_contents", false, datatype, max_integers, max_addresses, 0,
+                            max_datatypes, array_of_integers, array_of_addresses, nullptr, array_of_datatypes);
+}
+
+int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers, MPI_Count max_addresses,
+                             MPI_Count max_large_counts, MPI_Count max_datatypes, int array_of_integers[],
+                             MPI_Aint array_of_addresses[], MPI_Count array_of_large_counts[],
+                             MPI_Datatype array_of_datatypes[]) {
+  return contents_body<MPI_Count>("MPI_Type_get_contents_c", true, datatype, max_integers, max_addresses,
+                                  max_large_counts, max_datatypes, array_of_integers, array_of_addresses,
+                                  array_of_large_counts, array_of_datatypes);
 }
 
 // ---- names -------------------------------------------------------------------------------

@@ -529,4 +529,29 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
   return wrap_array(Combiner::Darray, build_array(runs, gsizes, order, old), std::move(ints), old);
 }
 
+// ---- large-count contents ------------------------------------------------------
+
+void use_large_count_contents(Type& t) {
+  if (t.large_count_ || t.combiner_ == Combiner::Named || t.combiner_ == Combiner::Dup) return;
+  t.large_count_ = true;
+  std::vector<int64_t>& ints = t.ints_;
+  if (t.combiner_ == Combiner::Subarray) {
+    // {ndims, sizes, subsizes, starts, order} -> ints {ndims, order}, large {sizes, subsizes, starts}
+    t.large_.assign(ints.begin() + 1, ints.end() - 1);
+    ints = {ints.front(), ints.back()};
+  } else if (t.combiner_ == Combiner::Darray) {
+    // {size, rank, ndims, gsizes, distribs, dargs, psizes, order} -> the gsizes are large
+    const auto nd = static_cast<size_t>(ints[2]);
+    t.large_.assign(ints.begin() + 3, ints.begin() + 3 + static_cast<std::ptrdiff_t>(nd));
+    ints.erase(ints.begin() + 3, ints.begin() + 3 + static_cast<std::ptrdiff_t>(nd));
+  } else {
+    // Every other combiner lists its integers, then its addresses; the
+    // large-count form lists the same values in the same order, all large.
+    t.large_ = std::move(ints);
+    t.large_.insert(t.large_.end(), t.addrs_.begin(), t.addrs_.end());
+    ints.clear();
+    t.addrs_.clear();
+  }
+}
+
 }  // namespace parley::dt

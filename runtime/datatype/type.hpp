@@ -99,6 +99,12 @@ class Type {
   const std::vector<int64_t>& contents_ints() const { return ints_; }
   const std::vector<int64_t>& contents_addrs() const { return addrs_; }
   const std::vector<Type*>& contents_types() const { return types_; }
+  // Types made by an MPI-4 large-count constructor (MPI_Type_vector_c, ...)
+  // give their counts, displacements and bounds as large counts instead
+  // (MPI-4.0 5.1.13): then contents_ints() keeps only ndims/order/size/rank/
+  // distribs/dargs/psizes, contents_addrs() is empty.
+  bool large_count() const { return large_count_; }
+  const std::vector<int64_t>& contents_large_counts() const { return large_; }
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
@@ -124,6 +130,8 @@ class Type {
   Combiner combiner_ = Combiner::Named;
   std::vector<int64_t> ints_, addrs_;
   std::vector<Type*> types_;  // each holds a reference
+  std::vector<int64_t> large_;
+  bool large_count_ = false;
 
   // What compile() walks: the normalised constructor (byte displacements).
   enum class Shape : uint8_t { Basic, Blocks, Struct, Resized, Alias };
@@ -170,5 +178,11 @@ Result<Type*> make_darray(int size, int rank, std::span<const int64_t> gsizes, s
                           std::span<const int> dargs, std::span<const int> psizes, int order, Type* old);
 Result<Type*> make_resized(Type* old, int64_t lb, int64_t extent);
 Result<Type*> make_dup(Type* old);
+
+// Re-expresses a new type's contents the way the large-count (_c) form of its
+// constructor records them: every count, blocklength, stride, displacement,
+// array size and bound becomes a large count, in the standard's order. Call
+// once, right after the constructor, before the type is shared.
+void use_large_count_contents(Type& t);
 
 }  // namespace parley::dt

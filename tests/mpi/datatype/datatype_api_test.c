@@ -413,6 +413,167 @@ static void test_errors(void) {
   (void)nd;
 }
 
+/* The MPI-4 large-count (_c) constructors: same layouts as the int forms,
+ * contents recorded as large counts (envelope_c/contents_c), the int
+ * envelope refused for them; MPI_Pack_c/Unpack_c/Pack_size_c and the
+ * external32 _c forms; a count past INT_MAX. Needs MPI_ERRORS_RETURN. */
+static void expect_envelope_c(MPI_Datatype t, MPI_Count ni, MPI_Count na, MPI_Count nc, MPI_Count nd, int comb,
+                              const char *what) {
+  MPI_Count gi = -1, ga = -1, gc = -1, gd = -1;
+  int gcomb = -1;
+  CHECK(MPI_Type_get_envelope_c(t, &gi, &ga, &gc, &gd, &gcomb) == MPI_SUCCESS, what);
+  CHECK(gi == ni && ga == na && gc == nc && gd == nd && gcomb == comb, what);
+}
+
+static void test_large_count(void) {
+  MPI_Datatype v, vc, t;
+  MPI_Type_vector(3, 2, 5, MPI_INT, &v);
+  MPI_Type_vector_c(3, 2, 5, MPI_INT, &vc);
+  MPI_Type_commit(&v);
+  MPI_Type_commit(&vc);
+  MPI_Count size = 0, lb = -1, extent = 0;
+  MPI_Type_size_c(vc, &size);
+  MPI_Type_get_extent_c(vc, &lb, &extent);
+  CHECK(size == 24 && lb == 0 && extent == 48, "vector_c layout");
+  expect_envelope_c(vc, 0, 0, 3, 1, MPI_COMBINER_VECTOR, "vector_c envelope_c");
+  expect_envelope_c(v, 3, 0, 0, 1, MPI_COMBINER_VECTOR, "int vector through envelope_c");
+  int ints[16];
+  MPI_Aint addrs[16];
+  MPI_Count counts[16];
+  MPI_Datatype types[4];
+  CHECK(MPI_Type_get_contents_c(vc, 0, 0, 3, 1, ints, addrs, counts, types) == MPI_SUCCESS &&
+            counts[0] == 3 && counts[1] == 2 && counts[2] == 5 && types[0] == MPI_INT,
+        "vector_c contents_c");
+  int ni, na, nd, comb;
+  int rc = MPI_Type_get_envelope(vc, &ni, &na, &nd, &comb);
+  CHECK(rc != MPI_SUCCESS, "int envelope of a large-count type is refused");
+  rc = MPI_Type_get_contents(vc, 16, 16, 4, ints, addrs, types);
+  CHECK(rc != MPI_SUCCESS, "int contents of a large-count type are refused");
+
+  /* Same bytes packed through either form. */
+  int src[15], a[12], b[12], back[15];
+  for (int i = 0; i < 15; ++i) src[i] = 100 + i;
+  int pos = 0;
+  MPI_Pack(src, 1, v, a, (int)sizeof a, &pos, MPI_COMM_WORLD);
+  MPI_Count cpos = 0, psize = 0;
+  CHECK(MPI_Pack_c(src, 2 - 1, vc, b, (MPI_Count)sizeof b, &cpos, MPI_COMM_WORLD) == MPI_SUCCESS && cpos == 24 &&
+            pos == 24 && memcmp(a, b, 24) == 0,
+        "MPI_Pack_c");
+  MPI_Pack_size_c(4, vc, MPI_COMM_WORLD, &psize);
+  CHECK(psize == 96, "MPI_Pack_size_c");
+  for (int i = 0; i < 15; ++i) back[i] = -1;
+  MPI_Count upos = 0;
+  CHECK(MPI_Unpack_c(b, 24, &upos, back, 1, vc, MPI_COMM_WORLD) == MPI_SUCCESS && upos == 24, "MPI_Unpack_c");
+  CHECK(back[0] == 100 && back[1] == 101 && back[2] == -1 && back[5] == 105 && back[11] == 111 && back[12] == -1,
+        "MPI_Unpack_c values");
+  cpos = 0;
+  /* (MPICH packs what fits and succeeds; the standard makes this erroneous.) */
+  CHECK(MPI_Pack_c(src, 1, vc, b, 23, &cpos, MPI_COMM_WORLD) != MPI_SUCCESS && cpos == 0, "MPI_Pack_c truncates");
+  MPI_Count esize = 0, epos = 0, eupos = 0;
+  unsigned char ext[24];
+  MPI_Pack_external_size_c("external32", 1, vc, &esize);
+  CHECK(esize == 24, "MPI_Pack_external_size_c");
+  CHECK(MPI_Pack_external_c("external32", src, 1, vc, ext, 24, &epos) == MPI_SUCCESS && epos == 24 &&
+            ext[0] == 0 && ext[3] == 100,
+        "MPI_Pack_external_c is big-endian");
+  for (int i = 0; i < 15; ++i) back[i] = -1;
+  CHECK(MPI_Unpack_external_c("external32", ext, 24, &eupos, back, 1, vc) == MPI_SUCCESS && eupos == 24 &&
+            back[6] == 106 && back[7] == -1,
+        "MPI_Unpack_external_c");
+  MPI_Type_free(&v);
+  MPI_Type_free(&vc);
+
+  /* Every constructor: layout and where its arguments went. */
+  MPI_Type_contiguous_c(4, MPI_DOUBLE, &t);
+  MPI_Type_size_c(t, &size);
+  CHECK(size == 32, "contiguous_c size");
+  expect_envelope_c(t, 0, 0, 1, 1, MPI_COMBINER_CONTIGUOUS, "contiguous_c envelope_c");
+  MPI_Type_free(&t);
+  MPI_Type_create_hvector_c(2, 3, 40, MPI_INT, &t);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(extent == 52, "hvector_c extent");
+  expect_envelope_c(t, 0, 0, 3, 1, MPI_COMBINER_HVECTOR, "hvector_c envelope_c");
+  MPI_Type_get_contents_c(t, 0, 0, 3, 1, ints, addrs, counts, types);
+  CHECK(counts[0] == 2 && counts[1] == 3 && counts[2] == 40, "hvector_c contents_c");
+  MPI_Type_free(&t);
+  MPI_Count bl[2] = {2, 1}, disp[2] = {3, 0};
+  MPI_Type_indexed_c(2, bl, disp, MPI_SHORT, &t);
+  MPI_Type_size_c(t, &size);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(size == 6 && lb == 0 && extent == 10, "indexed_c layout");
+  expect_envelope_c(t, 0, 0, 5, 1, MPI_COMBINER_INDEXED, "indexed_c envelope_c");
+  MPI_Type_get_contents_c(t, 0, 0, 5, 1, ints, addrs, counts, types);
+  CHECK(counts[0] == 2 && counts[1] == 2 && counts[2] == 1 && counts[3] == 3 && counts[4] == 0,
+        "indexed_c contents_c");
+  MPI_Type_free(&t);
+  MPI_Type_create_hindexed_c(2, bl, disp, MPI_SHORT, &t);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(lb == 0 && extent == 7, "hindexed_c extent");
+  expect_envelope_c(t, 0, 0, 5, 1, MPI_COMBINER_HINDEXED, "hindexed_c envelope_c");
+  MPI_Type_free(&t);
+  MPI_Type_create_indexed_block_c(2, 2, disp, MPI_INT, &t);
+  MPI_Type_size_c(t, &size);
+  CHECK(size == 16, "indexed_block_c size");
+  expect_envelope_c(t, 0, 0, 4, 1, MPI_COMBINER_INDEXED_BLOCK, "indexed_block_c envelope_c");
+  MPI_Type_free(&t);
+  MPI_Type_create_hindexed_block_c(2, 2, disp, MPI_CHAR, &t);
+  expect_envelope_c(t, 0, 0, 4, 1, MPI_COMBINER_HINDEXED_BLOCK, "hindexed_block_c envelope_c");
+  MPI_Type_free(&t);
+  MPI_Count sbl[2] = {1, 2}, sdisp[2] = {0, 8};
+  MPI_Datatype sty[2] = {MPI_INT, MPI_DOUBLE};
+  MPI_Type_create_struct_c(2, sbl, sdisp, sty, &t);
+  MPI_Type_size_c(t, &size);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(size == 20 && extent == 24, "struct_c layout");
+  expect_envelope_c(t, 0, 0, 5, 2, MPI_COMBINER_STRUCT, "struct_c envelope_c");
+  MPI_Type_get_contents_c(t, 0, 0, 5, 2, ints, addrs, counts, types);
+  CHECK(counts[0] == 2 && counts[2] == 2 && counts[4] == 8 && types[0] == MPI_INT && types[1] == MPI_DOUBLE,
+        "struct_c contents_c");
+  MPI_Type_free(&t);
+  MPI_Count sizes[2] = {4, 5}, sub[2] = {2, 3}, start[2] = {1, 1};
+  MPI_Type_create_subarray_c(2, sizes, sub, start, MPI_ORDER_C, MPI_INT, &t);
+  MPI_Type_size_c(t, &size);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(size == 24 && lb == 0 && extent == 80, "subarray_c layout");
+  expect_envelope_c(t, 2, 0, 6, 1, MPI_COMBINER_SUBARRAY, "subarray_c envelope_c");
+  MPI_Type_get_contents_c(t, 2, 0, 6, 1, ints, addrs, counts, types);
+  CHECK(ints[0] == 2 && ints[1] == MPI_ORDER_C && counts[0] == 4 && counts[1] == 5 && counts[2] == 2 &&
+            counts[3] == 3 && counts[4] == 1 && counts[5] == 1,
+        "subarray_c contents_c");
+  MPI_Type_free(&t);
+  MPI_Count gs[2] = {8, 6};
+  int distrib[2] = {MPI_DISTRIBUTE_BLOCK, MPI_DISTRIBUTE_CYCLIC}, darg[2] = {MPI_DISTRIBUTE_DFLT_DARG, 2},
+      ps[2] = {1, 1};
+  MPI_Type_create_darray_c(1, 0, 2, gs, distrib, darg, ps, MPI_ORDER_C, MPI_INT, &t);
+  MPI_Type_size_c(t, &size);
+  CHECK(size == 8 * 6 * 4, "darray_c size");
+  expect_envelope_c(t, 10, 0, 2, 1, MPI_COMBINER_DARRAY, "darray_c envelope_c");
+  MPI_Type_get_contents_c(t, 10, 0, 2, 1, ints, addrs, counts, types);
+  CHECK(ints[0] == 1 && ints[1] == 0 && ints[2] == 2 && ints[3] == MPI_DISTRIBUTE_BLOCK &&
+            ints[5] == MPI_DISTRIBUTE_DFLT_DARG && ints[6] == 2 && ints[7] == 1 && ints[9] == MPI_ORDER_C &&
+            counts[0] == 8 && counts[1] == 6,
+        "darray_c contents_c");
+  MPI_Type_free(&t);
+  MPI_Type_create_resized_c(MPI_INT, -4, 12, &t);
+  MPI_Type_get_extent_c(t, &lb, &extent);
+  CHECK(lb == -4 && extent == 12, "resized_c bounds");
+  expect_envelope_c(t, 0, 0, 2, 1, MPI_COMBINER_RESIZED, "resized_c envelope_c");
+  MPI_Type_free(&t);
+
+  /* Counts an int cannot hold. */
+  MPI_Type_contiguous_c((MPI_Count)3 << 30, MPI_BYTE, &t);
+  MPI_Type_size_c(t, &size);
+  CHECK(size == (MPI_Count)3 << 30, "contiguous_c past INT_MAX");
+  MPI_Type_commit(&t);
+  MPI_Pack_size_c(2, t, MPI_COMM_WORLD, &psize);
+  CHECK(psize == (MPI_Count)6 << 30, "Pack_size_c past INT_MAX");
+  int isize = 0;
+  CHECK(MPI_Pack_size(1, t, MPI_COMM_WORLD, &isize) == MPI_SUCCESS && isize == MPI_UNDEFINED,
+        "int Pack_size past INT_MAX is MPI_UNDEFINED");
+  MPI_Type_free(&t);
+  CHECK(MPI_Type_vector_c(-1, 1, 1, MPI_INT, &t) != MPI_SUCCESS, "vector_c negative count");
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int size;
@@ -427,6 +588,7 @@ int main(int argc, char **argv) {
   test_attributes();
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   test_errors();
+  test_large_count();
   if (failures == 0) printf("datatype ok\n");
   fflush(stdout);
   MPI_Finalize();
