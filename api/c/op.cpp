@@ -7,7 +7,11 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "datatype/pack.hpp"
+#include "datatype/uniform_kind.hpp"
+#include "datatype_table.hpp"
 #include "c_api.hpp"
 #include "op/op.hpp"
 #include "op/op_handles.hpp"
@@ -42,10 +46,19 @@ Status find_op(MPI_Op handle, op::Op*& out) {
 Status find_element_type(MPI_Datatype type, op::ElementType& out) {
   if (type == MPI_DATATYPE_NULL) return Status(MPI_ERR_TYPE, "datatype is MPI_DATATYPE_NULL");
   std::optional<op::ElementType> t = op::predefined_element_type(type);
-  if (!t)
-    return Status(MPI_ERR_TYPE, "datatype " + hex(static_cast<unsigned>(type)) +
-                                    " is not a predefined datatype (derived datatypes are not supported yet)");
-  out = *t;
+  if (t) {
+    out = *t;
+    return Status::ok();
+  }
+  // A derived type: its basic elements must all be one predefined type for
+  // a predefined op (basic_per_item 0 marks a mixed type; user ops accept it).
+  parley::dt::Type* d = nullptr;
+  if (Status st = parley::c::check_datatype(type, "datatype", true, &d); !st) return st;
+  out = op::ElementType{type, static_cast<size_t>(d->extent()), parley::dt::BasicKind::Byte, 0};
+  if (auto u = parley::dt::uniform_basic_kind(*d)) {
+    out.basic = u->kind;
+    out.basic_per_item = static_cast<size_t>(u->count);
+  }
   return Status::ok();
 }
 
@@ -61,7 +74,23 @@ Status reduce_local(const void* inbuf, void* inoutbuf, MPI_Count count, MPI_Data
   if (count > 0 && inbuf == nullptr) return Status(MPI_ERR_BUFFER, "inbuf is NULL but count is " + std::to_string(count));
   if (count > 0 && inoutbuf == nullptr)
     return Status(MPI_ERR_BUFFER, "inoutbuf is NULL but count is " + std::to_string(count));
-  return op::reduce(*o, inbuf, inoutbuf, static_cast<size_t>(count), type);
+  const parley::dt::Type* d = op::predefined_element_type(datatype) ? nullptr : parley::c::lookup_datatype(datatype);
+  if (d == nullptr || !o->is_predefined() || d->is_contiguous() || count == 0) {
+    // Predefined types, user functions (they get the user's layout) and
+    // contiguous derived types reduce in place.
+    const std::ptrdiff_t lb = (d != nullptr && o->is_predefined()) ? d->true_lb() : 0;
+    return op::reduce(*o, static_cast<const std::byte*>(inbuf) + lb, static_cast<std::byte*>(inoutbuf) + lb,
+                      static_cast<size_t>(count), type);
+  }
+  // A predefined op on a type with holes: combine the packed elements.
+  if (Status st = op::check(*o, type); !st) return st;
+  const auto bytes = static_cast<size_t>(count) * static_cast<size_t>(d->size());
+  std::vector<std::byte> a(bytes), b(bytes);
+  parley::dt::pack(inbuf, count, *d, 0, a.data(), bytes);
+  parley::dt::pack(inoutbuf, count, *d, 0, b.data(), bytes);
+  if (Status st = op::reduce(*o, a.data(), b.data(), static_cast<size_t>(count), type); !st) return st;
+  parley::dt::unpack(b.data(), bytes, inoutbuf, count, *d, 0);
+  return Status::ok();
 }
 
 Status op_create(op::Op* created, MPI_Op* handle) {

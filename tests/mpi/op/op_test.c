@@ -182,6 +182,43 @@ static void errors(void) {
   CHECK(error_class_of(rc) == MPI_ERR_ARG, "commutative without result");
 }
 
+/* MPI_Reduce_local on derived types: a contiguous one reduces in place, a
+ * strided one only touches its elements, a mixed struct is refused for a
+ * predefined op, and a user op gets the user's layout. */
+static void derived_types(void) {
+  MPI_Datatype three, strided, mixed;
+  MPI_Type_contiguous(3, MPI_INT, &three);
+  MPI_Type_commit(&three);
+  int a[6] = {1, 9, 3, 4, 5, 6}, b[6] = {7, 2, 8, 1, 1, 9};
+  CHECK(MPI_Reduce_local(a, b, 2, three, MPI_MAX) == MPI_SUCCESS, "contiguous derived MAX");
+  CHECK(b[0] == 7 && b[1] == 9 && b[2] == 8 && b[5] == 9, "contiguous MAX result %d %d %d", b[0], b[1], b[2]);
+
+  MPI_Type_vector(3, 1, 2, MPI_DOUBLE, &strided);
+  MPI_Type_commit(&strided);
+  double x[6] = {1, 100, 2, 100, 3, 100}, y[6] = {10, -1, 20, -1, 30, -1};
+  CHECK(MPI_Reduce_local(x, y, 1, strided, MPI_SUM) == MPI_SUCCESS, "strided SUM");
+  CHECK(y[0] == 11 && y[2] == 22 && y[4] == 33 && y[1] == -1 && y[3] == -1, "strided SUM touched a hole or missed");
+
+  int lens[2] = {1, 1};
+  MPI_Aint disp[2] = {0, 8};
+  MPI_Datatype types[2] = {MPI_DOUBLE, MPI_INT};
+  MPI_Type_create_struct(2, lens, disp, types, &mixed);
+  MPI_Type_commit(&mixed);
+  char m1[16] = {0}, m2[16] = {0};
+  int rc = MPI_Reduce_local(m1, m2, 1, mixed, MPI_SUM);
+  CHECK(rc != MPI_SUCCESS, "MPI_SUM on a mixed struct accepted");
+
+  MPI_Op op;
+  MPI_Op_create(affine, 1, &op);
+  seen_type = MPI_DATATYPE_NULL;
+  int c[3] = {1, 2, 3}, d[3] = {1, 1, 1};
+  CHECK(MPI_Reduce_local(c, d, 1, three, op) == MPI_SUCCESS && seen_type == three, "user op did not see the derived type");
+  MPI_Op_free(&op);
+  MPI_Type_free(&three);
+  MPI_Type_free(&strided);
+  MPI_Type_free(&mixed);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
@@ -189,6 +226,7 @@ int main(int argc, char **argv) {
   predefined_ops();
   user_ops();
   errors();
+  derived_types();
   MPI_Finalize();
   if (failures == 0) printf("op ok rank=%d\n", my_rank);
   return failures == 0 ? 0 : 1;
