@@ -225,3 +225,34 @@ TEST_CASE("packing past the end returns 0") {
   CHECK(dt::pack(src, 1, *t, 100, dst, 8) == 0);
   CHECK(dt::pack(src, 0, *t, 0, dst, 8) == 0);
 }
+
+TEST_CASE("subarray faces and vectors of resized elements compile to one strided loop") {
+  Type* d = basic(BasicKind::Double);
+  auto one_loop = [](const Type& t, int64_t count, int64_t stride) {
+    const dt::Program& p = t.program();
+    const dt::Node& root = p.nodes[p.root];
+    CHECK(p.depth == 2);  // the loop and the cursor's frame
+    CHECK(root.kind == dt::NodeKind::Vector);
+    CHECK(root.contig);
+    CHECK(root.count == count);
+    CHECK(root.stride == stride);
+  };
+  // Column face of a 2-D array with a halo: [66][66] -> [64][1] at (1, 1).
+  std::vector<int64_t> s2{66, 66}, c2{64, 1}, o2{1, 1};
+  TypePtr col = ok(dt::make_subarray(s2, c2, o2, dt::kOrderC, d));
+  one_loop(*col, 64, 66 * 8);
+  CHECK(col->program().nodes[col->program().root].disp == (66 + 1) * 8);
+  // z face of a 3-D array: [a][b][4] -> [a][b][1] is one loop of a*b elements.
+  std::vector<int64_t> s3{64, 32, 4}, c3{64, 32, 1}, o3{0, 0, 0};
+  one_loop(*ok(dt::make_subarray(s3, c3, o3, dt::kOrderC, d)), 64 * 32, 32);
+  // A vector of one resized element per block.
+  TypePtr r = ok(dt::make_resized(d, 0, 24));
+  one_loop(*ok(dt::make_vector(10, 1, 3, r.get())), 10, 72);
+  // count instances of a vector that continue its spacing: the cursor walks one loop.
+  TypePtr v = ok(dt::make_vector(8, 1, 2, d));
+  TypePtr vr = ok(dt::make_resized(v.get(), 0, 8 * 16));
+  std::vector<unsigned char> src(16 * 8 * 3), out(8 * 8 * 3);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<unsigned char>(i);
+  CHECK(dt::pack(src.data(), 3, *vr, 0, out.data(), out.size()) == out.size());
+  for (size_t e = 0; e < 24; ++e) CHECK(std::memcmp(&out[e * 8], &src[e * 16], 8) == 0);
+}
