@@ -42,7 +42,8 @@ PostedRecv* MatchEngine::match_arrival(std::uint32_t context_id, int source, int
   if (b != nullptr) specific = b->posted.front();
 
   PostedRecv* wild = nullptr;
-  auto cit = contexts_.find(context_id);
+  // Most programs post no wildcard receive at all: skip the context lookup.
+  auto cit = wildcards_ != 0 ? contexts_.find(context_id) : contexts_.end();
   if (cit != contexts_.end()) {
     for (PostedRecv* r = cit->second->wildcard.front(); r != nullptr; r = cit->second->wildcard.next(r)) {
       // Wildcards are in posting order: once past the specific candidate, stop.
@@ -57,6 +58,7 @@ PostedRecv* MatchEngine::match_arrival(std::uint32_t context_id, int source, int
   if (chosen == nullptr) return nullptr;
   if (chosen == wild) {
     cit->second->wildcard.remove(wild);
+    --wildcards_;
   } else {
     b->posted.remove(specific);
     drop_bucket_if_empty(k, *b);
@@ -73,6 +75,7 @@ void MatchEngine::add_unexpected(Unexpected* u) {
 }
 
 Unexpected* MatchEngine::find_unexpected(const MatchKey& key, bool take) {
+  if (unexpected_ == 0) return nullptr;
   Unexpected* found = nullptr;
   if (key.source != kAnySource && key.tag != kAnyTag) {
     if (Bucket* b = find_bucket(key)) found = b->unexpected.front();
@@ -103,6 +106,7 @@ void MatchEngine::post(PostedRecv* r) {
   r->seq = next_post_seq_++;
   if (r->key.source == kAnySource || r->key.tag == kAnyTag) {
     context(r->key.context).wildcard.push_back(r);
+    ++wildcards_;
   } else {
     bucket(r->key).posted.push_back(r);
   }
@@ -113,6 +117,7 @@ bool MatchEngine::cancel(PostedRecv* r) {
   if (!r->link.linked()) return false;
   if (r->key.source == kAnySource || r->key.tag == kAnyTag) {
     context(r->key.context).wildcard.remove(r);
+    --wildcards_;
   } else {
     Bucket* b = find_bucket(r->key);
     b->posted.remove(r);

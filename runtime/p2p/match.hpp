@@ -111,6 +111,7 @@ class MatchEngine {
   std::uint64_t next_arrival_seq_ = 0;
   std::size_t posted_ = 0;
   std::size_t unexpected_ = 0;
+  std::size_t wildcards_ = 0;  // posted receives with MPI_ANY_SOURCE or MPI_ANY_TAG
 };
 
 }  // namespace parley::p2p
