@@ -163,6 +163,26 @@ std::vector<Block> varying(const void* buf, int n, const int* counts, const int*
   return v;
 }
 
+// The n blocks of a gather/scatter/allgather/alltoall buffer, checked: the v
+// forms give per-rank counts and displacements (names like "recvcounts"),
+// the others one count for every rank.
+Status checked_blocks(bool varying_form, const void* buf, int n, int count, const int* counts, const int* displs,
+                      dt::Type* t, const char* count_name, const char* counts_name, const char* displs_name,
+                      std::vector<Block>& out) {
+  if (!varying_form) {
+    if (Status st = count_ok(count, count_name); !st) return st;
+    out = uniform(buf, n, count, t);
+    return Status::ok();
+  }
+  if (Status st = array_ok(counts, counts_name); !st) return st;
+  if (Status st = array_ok(displs, displs_name); !st) return st;
+  const std::string each = std::string(counts_name) + "[i]";
+  for (int i = 0; i < n; ++i)
+    if (Status st = count_ok(counts[i], each.c_str()); !st) return st;
+  out = varying(buf, n, counts, displs, t);
+  return Status::ok();
+}
+
 Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out) {
   op::Op* o = op::acquire_op(op_handle);
   if (o == nullptr)
@@ -328,15 +348,8 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
   std::vector<Block> rblocks;
   if (is_root) {
     COLL_TRY(datatype(rtype, "recvtype", rt));
-    if (varying_form) {
-      COLL_TRY(array_ok(rcounts, "recvcounts"));
-      COLL_TRY(array_ok(rdispls, "displs"));
-      for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
-      rblocks = varying(rbuf, n, rcounts, rdispls, rt);
-    } else {
-      COLL_TRY(count_ok(rcount, "recvcount"));
-      rblocks = uniform(rbuf, n, rcount, rt);
-    }
+    COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
+                            rblocks));
   }
   auto s = schedule(*c, comm);
   const void* send = nullptr;
@@ -376,15 +389,8 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
   std::vector<Block> sblocks;
   if (is_root) {
     COLL_TRY(datatype(stype, "sendtype", st_type));
-    if (varying_form) {
-      COLL_TRY(array_ok(scounts, "sendcounts"));
-      COLL_TRY(array_ok(sdispls, "displs"));
-      for (int i = 0; i < n; ++i) COLL_TRY(count_ok(scounts[i], "sendcounts[i]"));
-      sblocks = varying(sbuf, n, scounts, sdispls, st_type);
-    } else {
-      COLL_TRY(count_ok(scount, "sendcount"));
-      sblocks = uniform(sbuf, n, scount, st_type);
-    }
+    COLL_TRY(checked_blocks(varying_form, sbuf, n, scount, scounts, sdispls, st_type, "sendcount", "sendcounts",
+                            "displs", sblocks));
   }
   auto s = schedule(*c, comm);
   std::vector<Block> rblocks;
@@ -421,15 +427,8 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
   }
   COLL_TRY(datatype(rtype, "recvtype", rt));
   std::vector<Block> rblocks;
-  if (varying_form) {
-    COLL_TRY(array_ok(rcounts, "recvcounts"));
-    COLL_TRY(array_ok(rdispls, "displs"));
-    for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
-    rblocks = varying(rbuf, n, rcounts, rdispls, rt);
-  } else {
-    COLL_TRY(count_ok(rcount, "recvcount"));
-    rblocks = uniform(rbuf, n, rcount, rt);
-  }
+  COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
+                          rblocks));
   auto s = schedule(*c, comm);
   const void* send = nullptr;
   if (!in_place) send = first(stage_in(*s, uniform(sbuf, 1, scount, st_type)));
@@ -490,17 +489,13 @@ int alltoallv(const char* fn, const void* sbuf, const int* scounts, const int* s
   dt::Type* rt = nullptr;
   std::vector<Block> sblocks;
   if (!in_place) {
-    COLL_TRY(array_ok(scounts, "sendcounts"));
-    COLL_TRY(array_ok(sdispls, "sdispls"));
     COLL_TRY(datatype(stype, "sendtype", st_type));
-    for (int i = 0; i < n; ++i) COLL_TRY(count_ok(scounts[i], "sendcounts[i]"));
-    sblocks = varying(sbuf, n, scounts, sdispls, st_type);
+    COLL_TRY(checked_blocks(true, sbuf, n, 0, scounts, sdispls, st_type, "sendcount", "sendcounts", "sdispls", sblocks));
   }
-  COLL_TRY(array_ok(rcounts, "recvcounts"));
-  COLL_TRY(array_ok(rdispls, "rdispls"));
   COLL_TRY(datatype(rtype, "recvtype", rt));
-  for (int i = 0; i < n; ++i) COLL_TRY(count_ok(rcounts[i], "recvcounts[i]"));
-  return alltoall_blocks(fn, comm, c, sblocks, varying(rbuf, n, rcounts, rdispls, rt), in_place, false, request);
+  std::vector<Block> rblocks;
+  COLL_TRY(checked_blocks(true, rbuf, n, 0, rcounts, rdispls, rt, "recvcount", "recvcounts", "rdispls", rblocks));
+  return alltoall_blocks(fn, comm, c, sblocks, rblocks, in_place, false, request);
 }
 
 int alltoallw(const char* fn, const void* sbuf, const int* scounts, const int* sdispls, const MPI_Datatype* stypes,

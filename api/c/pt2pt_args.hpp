@@ -74,13 +74,6 @@ inline Status make_buffer(const void* buf, int count, MPI_Datatype type, p2p::Bu
   return Status::ok();
 }
 
-inline Status check_count_type(const void* buf, int count, MPI_Datatype type, std::size_t& bytes) {
-  p2p::Buffer b;
-  if (Status st = make_buffer(buf, count, type, b); !st) return st;
-  bytes = b.bytes;
-  return Status::ok();
-}
-
 inline Status check_dest(const Communicator& c, int dest) {
   if (dest == MPI_PROC_NULL || (dest >= 0 && dest < c.size())) return Status::ok();
   return Status(MPI_ERR_RANK, "invalid destination rank " + std::to_string(dest) + " (communicator size " +
