@@ -5,7 +5,6 @@
 #include <mpi.h>
 
 #include <cstdint>
-#include <vector>
 
 #include "pt2pt_args.hpp"
 #include "request_table.hpp"
@@ -24,43 +23,29 @@ Engine& engine() { return Runtime::get().engine(); }
 
 // MPI_Message handles: 0xec000000 | index (an indirect request-kind handle
 // in MPICH's encoding, distinct from MPI_MESSAGE_NULL and _NO_PROC).
+struct MessageSlot {
+  void* token = nullptr;  // the engine's matched message
+  Communicator* comm = nullptr;
+  bool operator==(const MessageSlot&) const = default;
+};
+
 class MessageTable {
  public:
-  static constexpr std::uint32_t kTag = 0xec000000u;
-  static constexpr std::uint32_t kTagMask = 0xfc000000u;
-
   MPI_Message insert(void* token, Communicator* comm) {
-    std::uint32_t index;
-    if (!free_.empty()) {
-      index = free_.back();
-      free_.pop_back();
-    } else {
-      index = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
-    }
-    slots_[index] = Slot{token, comm};
-    return static_cast<MPI_Message>(kTag | index);
+    return static_cast<MPI_Message>(table_.insert(MessageSlot{token, comm}));
   }
-  // Removes a live handle and returns its slot; token is nullptr if invalid.
+  // Removes a live handle and returns its slot; false if h is not one.
   bool take(MPI_Message h, void*& token, Communicator*& comm) {
-    auto u = static_cast<std::uint32_t>(h);
-    if ((u & kTagMask) != kTag) return false;
-    std::uint32_t index = u & ~kTagMask;
-    if (index >= slots_.size() || slots_[index].token == nullptr) return false;
-    token = slots_[index].token;
-    comm = slots_[index].comm;
-    slots_[index] = Slot{};
-    free_.push_back(index);
+    const MessageSlot* s = table_.find(h);
+    if (s == nullptr) return false;
+    token = s->token;
+    comm = s->comm;
+    table_.erase(h);
     return true;
   }
 
  private:
-  struct Slot {
-    void* token = nullptr;
-    Communicator* comm = nullptr;
-  };
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
+  HandleTable<MessageSlot, 0xec000000u> table_;
 };
 
 MessageTable& messages() {

@@ -1,5 +1,4 @@
-// MPI_Request handles: integers naming runtime requests (MPICH ABI:
-// MPI_REQUEST_NULL is 0x2c000000; ours are 0xac000000 | index).
+// Handle tables: integers naming runtime objects; MPI_Request handles.
 #pragma once
 
 #include <mpi.h>
@@ -11,43 +10,65 @@
 
 namespace parley::c {
 
-class RequestTable {
+// Integer handles naming live objects: tag | index, freed indices reused.
+// A slot holding T{} is free, so T must be default-constructible and a live
+// value must differ from T{} (a non-null pointer, a struct with one).
+template <class T, std::uint32_t Tag>
+class HandleTable {
  public:
-  static constexpr std::uint32_t kTag = 0xac000000u;
   static constexpr std::uint32_t kTagMask = 0xfc000000u;
 
-  MPI_Request insert(p2p::Request* r) {
+  int insert(T value) {
     std::uint32_t index;
     if (!free_.empty()) {
       index = free_.back();
       free_.pop_back();
-      slots_[index] = r;
+      slots_[index] = value;
     } else {
       index = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(r);
+      slots_.push_back(value);
     }
-    auto h = static_cast<MPI_Request>(kTag | index);
-    r->handle = h;
-    return h;
+    return static_cast<int>(Tag | index);
   }
 
-  // The request behind a handle, or nullptr for anything not live.
-  p2p::Request* lookup(MPI_Request h) const {
+  // The live value behind a handle, or nullptr.
+  const T* find(int h) const {
     auto u = static_cast<std::uint32_t>(h);
-    if ((u & kTagMask) != kTag) return nullptr;
+    if ((u & kTagMask) != Tag) return nullptr;
     std::uint32_t index = u & ~kTagMask;
-    return index < slots_.size() ? slots_[index] : nullptr;
+    return index < slots_.size() && !(slots_[index] == T{}) ? &slots_[index] : nullptr;
   }
 
-  void erase(MPI_Request h) {
+  // Frees a handle that find() accepted.
+  void erase(int h) {
     std::uint32_t index = static_cast<std::uint32_t>(h) & ~kTagMask;
-    slots_[index] = nullptr;
+    slots_[index] = T{};
     free_.push_back(index);
   }
 
  private:
-  std::vector<p2p::Request*> slots_;
+  std::vector<T> slots_;
   std::vector<std::uint32_t> free_;
+};
+
+// MPI_Request handles (MPICH ABI: MPI_REQUEST_NULL is 0x2c000000; ours are
+// 0xac000000 | index). Each request knows its handle.
+class RequestTable {
+ public:
+  MPI_Request insert(p2p::Request* r) {
+    auto h = static_cast<MPI_Request>(table_.insert(r));
+    r->handle = h;
+    return h;
+  }
+  // The request behind a handle, or nullptr for anything not live.
+  p2p::Request* lookup(MPI_Request h) const {
+    p2p::Request* const* r = table_.find(h);
+    return r != nullptr ? *r : nullptr;
+  }
+  void erase(MPI_Request h) { table_.erase(h); }
+
+ private:
+  HandleTable<p2p::Request*, 0xac000000u> table_;
 };
 
 RequestTable& requests();
