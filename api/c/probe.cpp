@@ -53,13 +53,6 @@ MessageTable& messages() {
   return t;
 }
 
-void proc_null_status(MPI_Status* status) {
-  p2p::StatusInfo st;
-  st.source = MPI_PROC_NULL;
-  st.tag = MPI_ANY_TAG;
-  fill_status(status, st);
-}
-
 // Arguments shared by Mprobe and Improbe; c is set on success.
 int check_probe(const char* fn, int source, int tag, MPI_Comm comm, MPI_Message* message, Communicator*& c) {
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);

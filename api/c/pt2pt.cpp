@@ -213,10 +213,7 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int* flag, MPI_Status* statu
   if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
   if (source == MPI_PROC_NULL) {
     *flag = 1;
-    parley::p2p::StatusInfo st;
-    st.source = MPI_PROC_NULL;
-    st.tag = MPI_ANY_TAG;
-    fill_status(status, st);
+    proc_null_status(status);
     return MPI_SUCCESS;
   }
   parley::p2p::StatusInfo st;

@@ -111,6 +111,14 @@ inline std::size_t status_bytes(const MPI_Status* s) {
          (static_cast<std::size_t>(static_cast<std::uint32_t>(s->count_hi_and_cancelled) >> 1) << 32);
 }
 
+// What an operation with MPI_PROC_NULL reports.
+inline void proc_null_status(MPI_Status* s) {
+  p2p::StatusInfo st;
+  st.source = MPI_PROC_NULL;
+  st.tag = MPI_ANY_TAG;
+  fill_status(s, st);
+}
+
 inline void empty_status(MPI_Status* s) {
   p2p::StatusInfo st;
   st.source = MPI_ANY_SOURCE;
