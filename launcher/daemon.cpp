@@ -17,7 +17,7 @@ namespace parley::launcher {
 
 Daemon* g_daemon = nullptr;
 
-Daemon::Daemon() : head_(STDIN_FILENO, STDOUT_FILENO) {
+Daemon::Daemon(int read_fd, int write_fd) : head_(read_fd, write_fd) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);

@@ -43,7 +43,8 @@ struct LocalRank {
 
 class Daemon {
  public:
-  Daemon();
+  // Speaks the head protocol on (read_fd, write_fd): stdin/stdout, or one socket.
+  Daemon(int read_fd, int write_fd);
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
   Daemon(Daemon&&) = delete;

@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <random>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.hpp"
+#include "net.hpp"
 
 namespace parley::launcher {
 
@@ -25,6 +27,15 @@ constexpr std::uint32_t kKillGraceMs = 500;   // SIGTERM -> SIGKILL in the daemo
 constexpr auto kSignalGrace = std::chrono::seconds(1);  // forwarded signal -> kill
 constexpr auto kDumpWindow = std::chrono::seconds(1);   // --timeout: time to print state
 constexpr auto kDaemonGrace = std::chrono::seconds(3);  // daemons that ignore kill_ranks
+constexpr auto kHelloWait = std::chrono::seconds(5);    // an accepted socket must say hello
+constexpr std::size_t kAgentTextMax = 16384;            // agent output kept for a report
+
+std::string make_token() {
+  std::random_device rd;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
 
 std::string make_jobid() {
   std::random_device rd;
@@ -112,6 +123,21 @@ bool Head::start_daemons() {
     std::fprintf(stderr, "parleyrun: cannot find the node daemon at %s (set PARLEY_DAEMON)\n", dpath.c_str());
     return false;
   }
+  bool any_remote = false;
+  for (bool local : map_.node_is_local) any_remote = any_remote || !local;
+  if (any_remote) {
+    std::string error;
+    listen_fd_ = listen_tcp(listen_port_, error);
+    if (listen_fd_ < 0) {
+      std::fprintf(stderr, "parleyrun: %s\n", error.c_str());
+      return false;
+    }
+    if (const char* t = std::getenv("PARLEY_CONNECT_TIMEOUT"); t && *t) {
+      double v = std::strtod(t, nullptr);
+      if (v > 0) connect_timeout_s_ = v;
+    }
+    connect_deadline_ = Clock::now() + std::chrono::milliseconds(static_cast<long long>(connect_timeout_s_ * 1000));
+  }
   sigset_t none;
   sigemptyset(&none);
   pid_t self = ::getpid();
@@ -121,8 +147,19 @@ bool Head::start_daemons() {
     d.host = map_.nodes[n];
     d.local = map_.node_is_local[n];
     std::vector<std::string> args;
-    if (!d.local) args = agent_argv(opts_.launch_agent.empty() ? "ssh" : opts_.launch_agent, d.host);
-    args.push_back(dpath);
+    if (!d.local) {
+      args = agent_argv(opts_.launch_agent.empty() ? "ssh" : opts_.launch_agent, d.host);
+      d.token = make_token();
+      std::string addrs;
+      for (const auto& a : head_addresses(d.host)) addrs += (addrs.empty() ? "" : ",") + a;
+      args.push_back(dpath);
+      for (const std::string& w : {std::string("--head"), addrs, std::string("--port"), std::to_string(listen_port_),
+                                   std::string("--node"), std::to_string(n), std::string("--token"), d.token,
+                                   std::string("--host"), d.host})
+        args.push_back(w);
+    } else {
+      args.push_back(dpath);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -143,24 +180,169 @@ bool Head::start_daemons() {
       ::setpgid(0, 0);
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (::getppid() != self) ::_exit(1);
-      ::dup2(to[0], STDIN_FILENO);
-      ::dup2(from[1], STDOUT_FILENO);
+      if (d.local) {
+        ::dup2(to[0], STDIN_FILENO);
+        ::dup2(from[1], STDOUT_FILENO);
+      } else {
+        // The agent's stdin is empty; what it (or the daemon) prints comes
+        // to the head, which reports it if the daemon never connects.
+        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ::dup2(null, STDIN_FILENO);
+        ::dup2(from[1], STDOUT_FILENO);
+        ::dup2(from[1], STDERR_FILENO);
+      }
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::signal(SIGPIPE, SIG_DFL);
       ::execvp(argv[0], argv.data());
-      std::fprintf(stderr, "parleyrun: cannot start %s: %s\n", argv[0], std::strerror(errno));
+      std::fprintf(stderr, "cannot run '%s': %s\n", argv[0], std::strerror(errno));
       ::_exit(127);
     }
     ::setpgid(pid, pid);
     ::close(to[0]);
     ::close(from[1]);
     d.pid = pid;
-    d.ch = Channel(from[0], to[1]);
-    plan_.node_id = static_cast<std::uint32_t>(n);
-    d.ch.send(MsgType::launch, encode_plan(plan_));
+    if (d.local) {
+      d.ch = Channel(from[0], to[1]);
+      plan_.node_id = static_cast<std::uint32_t>(n);
+      d.ch.send(MsgType::launch, encode_plan(plan_));
+    } else {
+      ::close(to[1]);
+      d.agent_out = from[0];
+      set_nonblocking(d.agent_out);
+    }
   }
   stdin_daemon_ = plan_.rank_node.empty() ? 0 : plan_.rank_node[0];
   return true;
+}
+
+void Head::stop_listening() {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+  pending_.clear();
+}
+
+void Head::accept_daemons() {
+  while (listen_fd_ >= 0) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    pending_.push_back({Channel(fd, fd), Clock::now()});
+  }
+}
+
+void Head::read_hellos() {
+  std::vector<Message> msgs;
+  auto now = Clock::now();
+  for (std::size_t k = 0; k < pending_.size();) {
+    msgs.clear();
+    bool alive = pending_[k].ch.receive(msgs);
+    bool done = !alive || !msgs.empty() || now - pending_[k].since > kHelloWait;
+    if (!msgs.empty() && msgs[0].type == MsgType::hello) {
+      Reader r(msgs[0].payload);
+      std::uint32_t node = r.u32();
+      std::string token = r.str();
+      if (alive && !r.failed() && node < daemons_.size() && !daemons_[node].local && !daemons_[node].connected &&
+          !daemons_[node].eof && token == daemons_[node].token && phase_ == Phase::running) {
+        DaemonConn& d = daemons_[node];
+        d.connected = true;
+        d.token.clear();  // one use
+        d.ch = std::move(pending_[k].ch);
+        plan_.node_id = node;
+        d.ch.send(MsgType::launch, encode_plan(plan_));
+        // Frames after the hello in the same read (none expected before launch).
+        for (std::size_t m = 1; m < msgs.size(); ++m) handle(node, msgs[m]);
+      }
+    }
+    if (done) {
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(k));  // closes a stranger's socket
+    } else {
+      ++k;
+    }
+  }
+  bool all = true;
+  for (const auto& d : daemons_) all = all && (d.local || d.connected || d.eof);
+  if (all) stop_listening();
+}
+
+void Head::read_agent(DaemonConn& d, bool to_eof) {
+  char buf[4096];
+  std::string text;
+  for (;;) {
+    ssize_t n = ::read(d.agent_out, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (n < 0 && errno != EAGAIN) || to_eof) {
+      if (n == 0 || errno != EAGAIN) {
+        ::close(d.agent_out);
+        d.agent_out = -1;
+      }
+    }
+    break;
+  }
+  if (text.empty()) return;
+  if (!d.connected) {
+    d.agent_text += text;
+    if (d.agent_text.size() > kAgentTextMax) d.agent_text.erase(0, d.agent_text.size() - kAgentTextMax);
+    return;
+  }
+  // Connected: the agent's own chatter (ssh warnings) is passed on, one
+  // prefixed line each; the job's output travels over the connection.
+  d.agent_text += text;
+  std::size_t pos = 0, nl;
+  while ((nl = d.agent_text.find('\n', pos)) != std::string::npos) {
+    std::fprintf(stderr, "parleyrun: %s: %s\n", d.host.c_str(), d.agent_text.substr(pos, nl - pos).c_str());
+    pos = nl + 1;
+  }
+  d.agent_text.erase(0, pos);
+}
+
+std::string Head::ranks_left_on(std::size_t node) const {
+  std::string out;
+  for (std::uint32_t r = 0; r < ranks_.size(); ++r)
+    if (plan_.rank_node[r] == node && !ranks_[r].exited) {
+      if (!out.empty()) out += ',';
+      out += std::to_string(r);
+    }
+  return out;
+}
+
+void Head::agent_failed(DaemonConn& d, int status) {
+  d.eof = true;
+  if (phase_ != Phase::running) return;
+  std::string how = WIFSIGNALED(status) ? "was killed by signal " + signal_name(WTERMSIG(status))
+                                        : "exited with code " + std::to_string(WEXITSTATUS(status));
+  // The last line the agent or the daemon printed says why, when there is one.
+  std::string last;
+  std::size_t end = d.agent_text.find_last_not_of("\r\n \t");
+  if (end != std::string::npos) {
+    std::size_t begin = d.agent_text.rfind('\n', end);
+    last = d.agent_text.substr(begin == std::string::npos ? 0 : begin + 1, end + 1 - (begin == std::string::npos ? 0 : begin + 1));
+  }
+  std::string agent = opts_.launch_agent.empty() ? "ssh" : opts_.launch_agent;
+  if (!last.empty())
+    std::fprintf(stderr, "parleyrun: cannot start the daemon on %s: %s (launch agent '%s' %s)\n", d.host.c_str(),
+                 last.c_str(), agent.c_str(), how.c_str());
+  else
+    std::fprintf(stderr, "parleyrun: cannot start the daemon on %s: the launch agent '%s' %s before the daemon connected back\n",
+                 d.host.c_str(), agent.c_str(), how.c_str());
+  end_job(1);
+}
+
+void Head::on_daemon_eof(std::size_t i) {
+  DaemonConn& d = daemons_[i];
+  d.eof = true;
+  d.ch.close_all();
+  if (d.local) return;  // its exit status (reap_daemons) says what happened to it
+  std::string left = ranks_left_on(i);
+  if (phase_ == Phase::running && d.launched && !left.empty()) {
+    std::fprintf(stderr,
+                 "parleyrun: lost the daemon on %s (its connection to parleyrun closed: the daemon died or the host "
+                 "went down) with rank%s %s still running there\n",
+                 d.host.c_str(), left.find(',') == std::string::npos ? "" : "s", left.c_str());
+    end_job(1);
+  }
 }
 
 std::string Head::host_of(std::uint32_t rank) const {
@@ -178,6 +360,13 @@ void Head::end_job(int code) {
   exit_code_ = code;
   broadcast(MsgType::kill_ranks, {});
   daemon_kill_at_ = Clock::now() + kDaemonGrace;
+  // Daemons still on their way: stop their agents; nothing will connect.
+  stop_listening();
+  for (auto& d : daemons_)
+    if (!d.local && !d.connected) {
+      d.eof = true;
+      if (d.pid > 0 && !d.reaped) ::kill(-d.pid, SIGTERM);
+    }
 }
 
 void Head::write_output(std::uint32_t rank, std::uint32_t stream, const std::string& lines) {
@@ -311,6 +500,17 @@ void Head::on_timers() {
     broadcast(MsgType::dump_state, {});
     dump_until_ = now + kDumpWindow;
   }
+  if (phase_ == Phase::running && listen_fd_ >= 0 && now >= connect_deadline_) {
+    for (auto& d : daemons_)
+      if (!d.local && !d.connected && !d.eof) {
+        std::fprintf(stderr,
+                     "parleyrun: cannot start the daemon on %s: it did not connect back to parleyrun within %g s "
+                     "(host unreachable? set PARLEY_HEAD_ADDRESS to an address of this machine it can reach)\n",
+                     d.host.c_str(), connect_timeout_s_);
+        break;
+      }
+    end_job(1);
+  }
   if (phase_ == Phase::dumping && now >= dump_until_) end_job(124);
   if (phase_ == Phase::signalled && now >= signal_grace_) end_job(exit_code_);
   if (phase_ == Phase::ending && !daemons_killed_ && now >= daemon_kill_at_) {
@@ -331,6 +531,18 @@ void Head::reap_daemons() {
       DaemonConn& d = daemons_[i];
       if (d.pid != pid) continue;
       d.reaped = true;
+      if (!d.local) {
+        // The agent ended. Before the daemon connected, that is a failed
+        // start (a daemon that did connect may still be in the backlog).
+        if (d.agent_out >= 0) read_agent(d, true);
+        if (!d.connected && !d.eof) {
+          accept_daemons();
+          read_hellos();
+        }
+        if (!d.connected && !d.eof) agent_failed(d, status);
+        // A connected daemon is judged by its connection (on_daemon_eof).
+        continue;
+      }
       // Frames it wrote before dying are still in the pipe.
       std::vector<Message> msgs;
       if (!d.eof) {
@@ -400,9 +612,21 @@ int Head::run() {
       fds.push_back({STDIN_FILENO, POLLIN, 0});
       owner.push_back(SIZE_MAX - 1);
     }
+    if (listen_fd_ >= 0) {
+      fds.push_back({listen_fd_, POLLIN, 0});
+      owner.push_back(SIZE_MAX - 2);
+    }
+    for (auto& p : pending_) {
+      fds.push_back({p.ch.read_fd(), POLLIN, 0});
+      owner.push_back(SIZE_MAX - 2);
+    }
     for (std::size_t i = 0; i < daemons_.size(); ++i) {
       DaemonConn& d = daemons_[i];
-      if (d.eof) continue;
+      if (d.agent_out >= 0) {
+        fds.push_back({d.agent_out, POLLIN, 0});
+        owner.push_back(SIZE_MAX - 3 - i);
+      }
+      if (d.eof || d.ch.read_fd() < 0) continue;
       fds.push_back({d.ch.read_fd(), POLLIN, 0});
       owner.push_back(i);
       if (d.ch.wants_write()) {
@@ -416,18 +640,26 @@ int Head::run() {
     if (phase_ == Phase::dumping) next = dump_until_;
     if (phase_ == Phase::signalled) next = signal_grace_;
     if (phase_ == Phase::ending && !daemons_killed_) next = daemon_kill_at_;
+    if (phase_ == Phase::running && listen_fd_ >= 0) next = std::min(next, connect_deadline_);
+    if (!pending_.empty()) next = std::min(next, now + std::chrono::seconds(1));
     int timeout = -1;
     if (next != Clock::time_point::max())
       timeout = static_cast<int>(std::max<long long>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count() + 1));
     int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR) break;
+    bool accepted = false;
     for (std::size_t k = 0; n > 0 && k < fds.size(); ++k) {
       if (!fds[k].revents) continue;
       if (owner[k] == SIZE_MAX) {
         on_signal();
       } else if (owner[k] == SIZE_MAX - 1) {
         if (stdin_open_) read_stdin();
+      } else if (owner[k] == SIZE_MAX - 2) {
+        accepted = true;  // the listener or a socket that has not said hello yet
+      } else if (owner[k] > SIZE_MAX - 3 - daemons_.size()) {
+        DaemonConn& d = daemons_[SIZE_MAX - 3 - owner[k]];
+        if (d.agent_out >= 0) read_agent(d, false);
       } else {
         DaemonConn& d = daemons_[owner[k]];
         if (d.eof) continue;
@@ -438,16 +670,19 @@ int Head::run() {
         msgs.clear();
         bool alive = d.ch.receive(msgs);
         for (const auto& m : msgs) handle(owner[k], m);
-        if (!alive) {
-          d.eof = true;
-          d.ch.close_all();
-          // Its exit status (reap_daemons) says what happened to it.
-        }
+        if (!alive) on_daemon_eof(owner[k]);
       }
+    }
+    if (accepted || !pending_.empty()) {
+      accept_daemons();
+      read_hellos();
     }
     reap_daemons();
     on_timers();
   }
+  stop_listening();
+  for (auto& d : daemons_)
+    if (d.agent_out >= 0) ::close(d.agent_out);
   // Safety net for daemons that were killed before cleaning up after themselves.
   if (daemons_killed_) remove_job_tmpdirs(tmp_root(), plan_.jobid);
   (void)remove_job_shm(plan_.jobid);

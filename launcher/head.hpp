@@ -1,7 +1,9 @@
 // parleyrun's head: starts one node daemon per host, combines fences across
 // daemons, keeps the publish/lookup names, writes the ranks' output, decides
 // the job's exit code, forwards signals and enforces --timeout.
-// Single-threaded: one poll() loop over the daemons' pipes, stdin and a signalfd.
+// Single-threaded: one poll() loop over the daemons' pipes or sockets, the
+// TCP listener and launch agents' output while daemons connect, stdin and a
+// signalfd.
 #pragma once
 
 #include <sys/types.h>
@@ -38,11 +40,20 @@ class Head {
   struct DaemonConn {
     std::string host;
     bool local = true;
-    pid_t pid = -1;
-    Channel ch;
+    pid_t pid = -1;      // the local daemon, or the launch agent of a remote one
+    Channel ch;          // pipes (local) or the TCP connection (remote)
     bool launched = false;
-    bool eof = false;
+    bool eof = false;    // nothing more will come from it
     bool reaped = false;
+    // remote daemons only
+    bool connected = false;
+    std::string token;
+    int agent_out = -1;      // the agent's stdout+stderr
+    std::string agent_text;  // what it wrote (before connecting: kept for the report)
+  };
+  struct PendingConn {
+    Channel ch;
+    Clock::time_point since;
   };
   struct RankInfo {
     pid_t pid = -1;
@@ -63,6 +74,13 @@ class Head {
   void broadcast(MsgType t, const std::string& payload);
   [[nodiscard]] std::string host_of(std::uint32_t rank) const;
   [[nodiscard]] bool all_daemons_gone() const;
+  void accept_daemons();
+  void read_hellos();
+  void read_agent(DaemonConn& d, bool to_eof);
+  void on_daemon_eof(std::size_t i);
+  void agent_failed(DaemonConn& d, int status);
+  void stop_listening();
+  [[nodiscard]] std::string ranks_left_on(std::size_t node) const;
   // head_services.cpp: fences and the name service
   void on_fence(std::size_t d, Reader& r);
   void on_publish(std::size_t d, Reader& r);
@@ -89,6 +107,11 @@ class Head {
   Clock::time_point signal_grace_{};   // forwarded signal: kill after this
   Clock::time_point daemon_kill_at_{}; // daemons still alive: SIGKILL them
   bool daemons_killed_ = false;
+  int listen_fd_ = -1;
+  std::uint16_t listen_port_ = 0;
+  std::vector<PendingConn> pending_;
+  Clock::time_point connect_deadline_{};
+  double connect_timeout_s_ = 30;
 
   struct FenceRound {
     std::vector<bool> expected;      // per daemon

@@ -42,6 +42,7 @@ bool read_hostfile(const std::string& path, std::vector<HostSlots>& out, std::st
     HostSlots h;
     std::size_t colon = host.rfind(':');
     std::string where = path + ":" + std::to_string(lineno);
+    h.where = where;
     if (colon != std::string::npos) {
       if (!parse_count(where, host.substr(colon + 1), h.slots, error)) return false;
       host = host.substr(0, colon);
@@ -51,7 +52,7 @@ bool read_hostfile(const std::string& path, std::vector<HostSlots>& out, std::st
       if (word.rfind("slots=", 0) == 0) {
         if (!parse_count(where + ": slots", word.substr(6), h.slots, error)) return false;
       } else if (word.rfind("max_slots=", 0) == 0 || word.rfind("max-slots=", 0) == 0) {
-        // accepted for compatibility; oversubscription is always allowed
+        // accepted for compatibility; the slots are the limit (see --oversubscribe)
       } else {
         error = where + ": unexpected '" + word + "' (expected 'host [slots=N]')";
         return false;
@@ -75,46 +76,83 @@ bool read_hostfile(const std::string& path, std::vector<HostSlots>& out, std::st
 }
 
 bool build_job_map(const Options& opts, const std::vector<HostSlots>& hosts_in, JobMap& m, std::string& error) {
-  // Merge duplicates; local aliases become one node.
+  // Each host once: Open MPI adds up the slots of a repeated host, MPICH
+  // visits it again when it cycles through the list; since the two disagree,
+  // a repeat (or two names of the local machine) is refused.
   struct Host {
     std::string name;
     bool local;
-    std::uint32_t slots;
+    std::uint32_t slots;  // capacity
+    bool limited;         // slots bound the ranks (unless --oversubscribe)
+    std::string where;
+    std::string given;    // the name as written
   };
   std::vector<Host> hosts;
   for (const auto& h : hosts_in) {
     bool local = is_local_host(h.name);
-    std::uint32_t slots = h.slots ? h.slots : 1;
-    bool merged = false;
-    for (auto& e : hosts)
-      if ((local && e.local) || e.name == h.name) {
-        e.slots += slots;
-        merged = true;
+    for (const auto& e : hosts)
+      if (e.given == h.name || (local && e.local)) {
+        std::string same = e.given == h.name ? "" : " (as '" + e.given + "', the same machine)";
+        error = h.where + ": host '" + h.name + "' is listed twice" + same + "; list each host once, with all its slots ('" +
+                h.name + ":N' or '" + h.name + " slots=N')";
+        return false;
       }
-    if (!merged) hosts.push_back({local ? local_hostname() : h.name, local, slots});
+    std::uint32_t slots = h.slots ? h.slots : (opts.ppn ? opts.ppn : 1);
+    hosts.push_back({local ? local_hostname() : h.name, local, slots, true, h.where, h.name});
   }
   if (hosts.empty()) {
     long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-    hosts.push_back({local_hostname(), true, static_cast<std::uint32_t>(cpus > 0 ? cpus : 1)});
+    std::uint32_t c = static_cast<std::uint32_t>(cpus > 0 ? cpus : 1);
+    hosts.push_back({local_hostname(), true, opts.ppn ? opts.ppn : c, opts.ppn != 0, "", "localhost"});
   }
 
   std::uint32_t total = 0;
-  for (const auto& a : opts.apps) total += a.nprocs;
+  std::vector<std::uint32_t> counts;
+  for (const auto& a : opts.apps) counts.push_back(a.nprocs);
+  if (opts.ppn && opts.apps.size() == 1 && !opts.apps[0].nprocs_given)
+    counts[0] = opts.ppn * static_cast<std::uint32_t>(hosts.size());
+  for (auto c : counts) total += c;
   std::vector<std::uint32_t> rank_host(total);
   std::uint32_t slots_total = 0;
   for (const auto& h : hosts) slots_total += h.slots;
-  if (opts.map_by == "node") {
-    for (std::uint32_t r = 0; r < total; ++r) rank_host[r] = r % hosts.size();
+  const auto nh = static_cast<std::uint32_t>(hosts.size());
+  if (opts.ppn) {
+    // Blocks of ppn consecutive ranks, host after host, wrapping around.
+    for (std::uint32_t r = 0; r < total; ++r) rank_host[r] = (r / opts.ppn) % nh;
+  } else if (opts.map_by == "node") {
+    for (std::uint32_t r = 0; r < total; ++r) rank_host[r] = r % nh;
   } else {
     // Fill each host's slots in order; past the last slot, wrap round-robin.
     std::uint32_t r = 0;
-    for (std::uint32_t h = 0; h < hosts.size() && r < total; ++h)
+    for (std::uint32_t h = 0; h < nh && r < total; ++h)
       for (std::uint32_t s = 0; s < hosts[h].slots && r < total; ++s) rank_host[r++] = h;
-    for (std::uint32_t k = 0; r < total; ++k) rank_host[r++] = k % hosts.size();
+    for (std::uint32_t k = 0; r < total; ++k) rank_host[r++] = k % nh;
+  }
+  bool fill = !opts.ppn && opts.map_by != "node";
+  if (!opts.oversubscribe && fill && total > slots_total && hosts[0].limited) {
+    std::string list;
+    for (const auto& h : hosts) list += (list.empty() ? "" : ", ") + h.given + ": " + std::to_string(h.slots);
+    error = std::to_string(total) + " ranks do not fit in " + std::to_string(slots_total) + " slot" +
+            (slots_total == 1 ? "" : "s") + " (" + list + "); give more slots or add --oversubscribe";
+    return false;
+  }
+  if (!opts.oversubscribe) {
+    std::vector<std::uint32_t> placed(nh, 0);
+    for (auto h : rank_host) ++placed[h];
+    for (std::uint32_t h = 0; h < nh; ++h)
+      if (hosts[h].limited && placed[h] > hosts[h].slots) {
+        error = std::to_string(total) + " ranks do not fit: host '" + hosts[h].given + "' has " +
+                std::to_string(hosts[h].slots) + " slot" + (hosts[h].slots == 1 ? "" : "s") + " and would get " +
+                std::to_string(placed[h]) + " (" + std::to_string(slots_total) + " slots on " +
+                std::to_string(nh) + " host" + (nh == 1 ? "" : "s") +
+                "); give more slots or add --oversubscribe";
+        return false;
+      }
   }
 
   std::vector<int> node_of_host(hosts.size(), -1);
   m = JobMap{};
+  m.nprocs = counts;
   m.universe_size = std::max(slots_total, total);
   for (std::uint32_t r = 0; r < total; ++r) {
     std::uint32_t h = rank_host[r];
@@ -125,15 +163,8 @@ bool build_job_map(const Options& opts, const std::vector<HostSlots>& hosts_in, 
     }
     m.rank_node.push_back(static_cast<std::uint32_t>(node_of_host[h]));
   }
-  for (std::uint32_t a = 0; a < opts.apps.size(); ++a)
-    for (std::uint32_t k = 0; k < opts.apps[a].nprocs; ++k) m.rank_app.push_back(a);
-
-  if (opts.launch_agent.empty())
-    for (std::size_t n = 0; n < m.nodes.size(); ++n)
-      if (!m.node_is_local[n]) {
-        error = "host '" + m.nodes[n] + "': multi-host launch is not available yet (use --launch-agent to start daemons)";
-        return false;
-      }
+  for (std::uint32_t a = 0; a < counts.size(); ++a)
+    for (std::uint32_t k = 0; k < counts[a]; ++k) m.rank_app.push_back(a);
   return true;
 }
 

@@ -24,6 +24,7 @@ struct JobMap {
   std::vector<bool> node_is_local;
   std::vector<std::uint32_t> rank_node;
   std::vector<std::uint32_t> rank_app;
+  std::vector<std::uint32_t> nprocs;  // per app (-ppn without -n: ppn x hosts)
   std::uint32_t universe_size = 0;  // total slots
 };
 

@@ -1,6 +1,7 @@
 // Command-line parsing for parleyrun (see options.hpp).
 #include "options.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -67,6 +68,7 @@ bool parse_host_list(const std::string& text, std::vector<HostSlots>& out, std::
       return false;
     }
     HostSlots h;
+    h.where = "--host";
     std::size_t colon = item.rfind(':');
     h.name = item.substr(0, colon);
     if (colon != std::string::npos && !parse_count("--host " + h.name, item.substr(colon + 1), h.slots, error))
@@ -136,6 +138,10 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
     std::string v;
     if (name == "-n" || name == "-np" || name == "-c" || name == "--n" || name == "--np") {
       if (!value_of(name, inl, has_inline, v) || !parse_count(name, v, app.nprocs, error)) return false;
+      app.nprocs_given = true;
+    } else if (name == "-ppn" || name == "--ppn" || name == "-perhost" || name == "--npernode" ||
+               name == "-npernode" || name == "-N") {
+      if (!value_of(name, inl, has_inline, v) || !parse_count(name, v, o.ppn, error)) return false;
     } else if (name == "--host" || name == "-host" || name == "-H") {
       if (!value_of(name, inl, has_inline, v) || !parse_host_list(v, o.hosts, error)) return false;
     } else if (name == "--hostfile" || name == "-hostfile" || name == "-f" || name == "--machinefile" ||
@@ -189,11 +195,23 @@ bool parse_options(int argc, char** argv, Options& o, std::string& error) {
       o.bind_to = v;
     } else if (name == "--map-by" || name == "-map-by") {
       if (!value_of(name, inl, has_inline, v)) return false;
-      if (!one_of(v, {"core", "socket", "slot", "node"})) {
-        error = name + ": '" + v + "' is not one of core, socket, slot, node";
+      std::string lower = v.substr(0, v.find(':'));
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "ppr") {  // ppr:N:node -- N ranks per node
+        std::size_t c1 = v.find(':'), c2 = v.find(':', c1 + 1);
+        std::string unit = c2 == std::string::npos ? "" : v.substr(c2 + 1);
+        if (c2 == std::string::npos || (unit != "node" && unit != "NODE")) {
+          error = name + ": '" + v + "': only ppr:N:node is supported";
+          return false;
+        }
+        if (!parse_count(name + " ppr", v.substr(c1 + 1, c2 - c1 - 1), o.ppn, error)) return false;
+        o.map_by = "slot";
+      } else if (one_of(lower, {"core", "socket", "slot", "node"}) && lower.size() == v.size()) {
+        o.map_by = lower;
+      } else {
+        error = name + ": '" + v + "' is not one of core, socket, slot, node, ppr:N:node";
         return false;
       }
-      o.map_by = v;
     } else if (name == "--oversubscribe" || name == "-oversubscribe") {
       o.oversubscribe = true;
     } else if (name == "--timeout" || name == "-timeout") {
@@ -239,10 +257,15 @@ Starts an MPI job: N copies of program (MPMD: several programs split by ':').
 Ranks inherit parleyrun's environment.
 
   -n, -np, -c N          number of processes of this program (default 1)
-  --host H1[:S],H2...    hosts and slot counts
-  --hostfile, -f FILE    hosts from FILE: one 'host [slots=N]' per line, '#' comments
+  --host H1[:S],H2...    hosts and slot counts (a host without a count has 1 slot;
+                         each host once)
+  --hostfile, -f FILE    hosts from FILE: one 'host [slots=N]' or 'host:N' per line,
+                         '#' comments, each host once
+  -ppn, --npernode N     N consecutive ranks per host (also --map-by ppr:N:node);
+                         without -n: N x hosts ranks
   --launch-agent CMD     how to start a daemon on another host; '{host}' is replaced
-                         by the host name (default: 'ssh {host}')
+                         by the host name (default: 'ssh {host}'); the daemon
+                         connects back to parleyrun over TCP
   -x VAR[=VALUE]         export VAR (with the current or the given value) to ranks
   --env VAR=VALUE        set VAR in the ranks' environment (also -env VAR VALUE)
   --wdir DIR             working directory of the ranks
@@ -250,9 +273,13 @@ Ranks inherit parleyrun's environment.
   --bind-to core|socket|none
                          bind each rank (default: core when the node's ranks fit
                          its cores, none when oversubscribed)
-  --map-by core|socket|slot|node
-                         order in which ranks are placed (default: slot)
-  --oversubscribe        accepted; more ranks than cores is always allowed
+  --map-by core|socket|slot|node|ppr:N:node
+                         slot (default): fill each host's slots in order;
+                         node: round-robin over hosts; core/socket: like slot,
+                         and the order of binding within a host
+  --oversubscribe        allow more ranks on a host than its slots (needed only
+                         when --host/--hostfile give slots; without hosts the
+                         local machine takes any number of ranks)
   --timeout S            end the job after S seconds; ranks first report where
                          they are blocked; exit code 124 (also PARLEY_TIMEOUT or
                          MPIEXEC_TIMEOUT in the environment)

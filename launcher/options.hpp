@@ -11,11 +11,13 @@ namespace parley::launcher {
 
 struct HostSlots {
   std::string name;
-  std::uint32_t slots = 0;  // 0: not given (one per core on that host)
+  std::uint32_t slots = 0;  // 0: not given (one slot; -ppn N: N slots)
+  std::string where;        // "--host" or "FILE:LINE", for messages
 };
 
 struct AppOptions {
   std::uint32_t nprocs = 1;
+  bool nprocs_given = false;  // -n absent: 1, or -ppn x hosts
   std::vector<std::string> argv;  // argv[0] is the executable as given
 };
 
@@ -26,7 +28,8 @@ struct Options {
   std::vector<std::string> env;   // VAR=VALUE for every rank (-x, --env, -env)
   std::string wdir;
   std::string bind_to;            // "" = default policy
-  std::string map_by = "slot";
+  std::string map_by = "slot";   // "slot", "node", "core", "socket"; ppr:N:node sets ppn
+  std::uint32_t ppn = 0;          // -ppn / --map-by ppr:N:node; 0 = not given
   std::string launch_agent;       // "" = ssh
   double timeout_s = 0;           // 0 = none
   bool tag_output = false;

@@ -1,32 +1,68 @@
-// parley-daemon entry point: started by parleyrun (directly, or on another
-// host through the launch agent); speaks the head protocol on stdin/stdout.
+// parley-daemon entry point: started by parleyrun, either directly (then it
+// speaks the head protocol on stdin/stdout) or on another host through the
+// launch agent with --head ADDRS --port P --node N --token T (then it
+// connects back to the head over TCP and introduces itself with the token).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "daemon.hpp"
+#include "net.hpp"
 #include "version.hpp"
+
+using namespace parley::launcher;
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
     std::printf("parley-daemon (Parley) %s\n", PARLEY_VERSION);
     return 0;
   }
-  if (::isatty(STDIN_FILENO)) {
+  std::string head_addrs, port_text, node_text, token, host;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--head") head_addrs = v;
+    else if (k == "--port") port_text = v;
+    else if (k == "--node") node_text = v;
+    else if (k == "--token") token = v;
+    else if (k == "--host") host = v;
+    else {
+      std::fprintf(stderr, "parley-daemon: unknown argument '%s' (started by parleyrun, not by hand)\n", k.c_str());
+      return 1;
+    }
+  }
+  // If the head (or the agent) dies, end the job (the head sets this too,
+  // before exec; setting it here covers a daemon started through an agent).
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  int sock = -1;
+  if (!head_addrs.empty()) {
+    long port = std::strtol(port_text.c_str(), nullptr, 10);
+    if (port <= 0 || port > 65535 || node_text.empty() || token.empty()) {
+      std::fprintf(stderr, "parley-daemon: --head needs --port, --node and --token\n");
+      return 1;
+    }
+    std::string error;
+    sock = connect_any(split_commas(head_addrs), static_cast<std::uint16_t>(port), 5000, error);
+    if (sock < 0) {
+      std::fprintf(stderr, "parley-daemon on %s: cannot connect back to parleyrun (%s)\n",
+                   host.empty() ? "?" : host.c_str(), error.c_str());
+      return 1;
+    }
+  } else if (::isatty(STDIN_FILENO)) {
     std::fprintf(stderr, "parley-daemon: started by parleyrun; not meant to be run by hand\n");
     return 1;
   }
-  // If the head dies, end the job (the head sets this too, before exec;
-  // setting it here covers a daemon started through a launch agent).
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   // libpmix's shared-memory job-data store (gds ds12/ds21) costs more at
   // start-up than it saves for node-sized jobs (measured: -n 8 starts in
   // ~50 ms with the hash store, ~110 ms without). Ranks inherit the choice,
   // as they must: client and server need a common store. A user's setting wins.
   ::setenv("PMIX_MCA_gds", "hash", 0);
-  parley::launcher::Daemon daemon;
+  Daemon daemon(sock >= 0 ? sock : STDIN_FILENO, sock >= 0 ? sock : STDOUT_FILENO);
+  if (sock >= 0)
+    daemon.send(MsgType::hello,
+                Writer().u32(static_cast<std::uint32_t>(std::strtoul(node_text.c_str(), nullptr, 10))).str(token).take());
   return daemon.run();
 }

@@ -40,16 +40,12 @@ int main(int argc, char** argv) {
 
   // Every executable is checked before anything starts.
   std::vector<PlanApp> apps;
-  std::uint32_t first = 0;
   for (std::size_t a = 0; a < opts.apps.size(); ++a) {
     PlanApp app;
     app.appnum = static_cast<std::uint32_t>(a);
-    app.first_rank = first;
-    app.size = opts.apps[a].nprocs;
     app.argv = opts.apps[a].argv;
     app.wdir = opts.wdir;
     if (!resolve_executable(app.argv[0], opts.wdir, app.exe, error)) return fail(error);
-    first += app.size;
     apps.push_back(std::move(app));
   }
   if (!opts.wdir.empty()) {
@@ -63,6 +59,12 @@ int main(int argc, char** argv) {
   }
   JobMap map;
   if (!build_job_map(opts, hosts, map, error)) return fail(error);
+  std::uint32_t first = 0;
+  for (std::size_t a = 0; a < apps.size(); ++a) {
+    apps[a].first_rank = first;
+    apps[a].size = map.nprocs[a];
+    first += apps[a].size;
+  }
 
   Head head(std::move(opts), std::move(map), std::move(apps));
   return head.run();

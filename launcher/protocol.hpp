@@ -1,5 +1,6 @@
 // The head <-> node-daemon wire protocol: length-prefixed binary frames over the
-// daemon's stdin (head -> daemon) and stdout (daemon -> head).
+// local daemon's stdin/stdout pipes, or over the TCP connection a daemon
+// started by a launch agent opens back to the head (net.hpp).
 //
 // Frame: u32 payload length, u32 message type, payload. Integers are in host
 // byte order: both ends run the same build on x86-64 Linux. Payloads are built
@@ -28,6 +29,7 @@ enum class MsgType : std::uint32_t {
   stdin_data = 8,    // bytes for rank 0's stdin
   stdin_eof = 9,     // close rank 0's stdin
   // daemon -> head
+  hello = 100,       // u32 node id, str token: first frame on a TCP connection
   launched = 101,    // str hostname, u32 n, n x (u32 rank, i32 pid)
   launch_failed = 102,  // str message
   output = 103,      // u32 rank, u32 stream (1 stdout, 2 stderr), bytes (whole lines)

@@ -338,7 +338,7 @@ class LauncherTest(unittest.TestCase):
 
     # ---- several daemons (the multi-node path, played on one host) ----
 
-    AGENT = ["--host", "nodea,nodeb", "--launch-agent", "env PLT_AGENT_HOST={host}"]
+    AGENT = ["--host", "nodea:2,nodeb:2", "--launch-agent", "env PLT_AGENT_HOST={host}"]
 
     def test_two_daemons_via_launch_agent(self):
         rc, out, err = self.run_job(self.AGENT + ["--map-by", "node", "-n", "4", PROBE, "info"])
@@ -356,6 +356,83 @@ class LauncherTest(unittest.TestCase):
         rc, out, err = self.run_job(self.AGENT + ["--map-by", "node", "-n", "4", PROBE, "exit", "1", "5"])
         self.assertEqual(rc, 5, err)
         self.assertRegex(err, r"parleyrun: rank 1 \(pid \d+\) on nodeb exited with code 5")
+
+    def placement(self, args):
+        """rank -> host name for `args` run through the env agent on nodea..nodec."""
+        rc, out, err = self.run_job(["--launch-agent", "env PLT_AGENT_HOST={host}"] + args + [PROBE, "info"])
+        self.assertEqual(rc, 0, err)
+        return [h for _, h in sorted((int(r), h) for r, h in re.findall(r"^rank (\d+) .* host (\S+)", out, re.M))]
+
+    def test_placement(self):
+        a, b, c = "nodea", "nodeb", "nodec"
+        cases = [
+            (["--host", "nodea:2,nodeb:2", "-n", "4"], [a, a, b, b]),
+            (["--host", "nodea:2,nodeb:2", "-n", "3"], [a, a, b]),
+            (["--host", "nodea:2,nodeb:2", "--map-by", "node", "-n", "4"], [a, b, a, b]),
+            (["--host", "nodea,nodeb,nodec", "-ppn", "1"], [a, b, c]),  # no -n: ppn x hosts
+            (["--host", "nodea,nodeb", "-ppn", "2"], [a, a, b, b]),
+            (["--host", "nodea,nodeb", "--map-by", "ppr:2:node", "-n", "3"], [a, a, b]),
+            (["--host", "nodea,nodeb", "--npernode", "1", "-n", "4", "--oversubscribe"], [a, b, a, b]),
+            (["--host", "nodea:1,nodeb:1", "-n", "3", "--oversubscribe"], [a, b, a]),
+        ]
+        for args, want in cases:
+            with self.subTest(args=args):
+                self.assertEqual(self.placement(args), want)
+        with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as f:
+            f.write("nodea slots=1  # one\nnodeb:2\n")
+        try:
+            self.assertEqual(self.placement(["--hostfile", f.name, "-n", "3"]), [a, b, b])
+        finally:
+            os.unlink(f.name)
+
+    def test_slots_and_duplicates(self):
+        agent = ["--launch-agent", "env PLT_AGENT_HOST={host}"]
+        with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as f:
+            f.write("nodea slots=2\nnodeb slots=1\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".hosts", delete=False) as dup:
+            dup.write("nodea slots=2\nnodeb\nnodea slots=1\n")
+        cases = [
+            (["--hostfile", f.name, "-n", "4"], r"4 ranks do not fit in 3 slots \(nodea: 2, nodeb: 1\); give more "
+                                                r"slots or add --oversubscribe$"),
+            (["--host", "nodea,nodeb", "-n", "3"], r"3 ranks do not fit in 2 slots"),
+            (["--host", "nodea,nodeb", "--map-by", "node", "-n", "3"], r"host 'nodea' has 1 slot and would get 2"),
+            (["--host", "nodea,nodeb", "-ppn", "1", "-n", "3"], r"host 'nodea' has 1 slot and would get 2"),
+            (["--host", "localhost:2", "-n", "3"], r"3 ranks do not fit in 2 slots \(localhost: 2\)"),
+            (["--host", "nodea,nodeb,nodea", "-n", "2"], r"--host: host 'nodea' is listed twice"),
+            (["--hostfile", dup.name, "-n", "2"], dup.name + r":3: host 'nodea' is listed twice"),
+            (["--host", "localhost,127.0.0.1", "-n", "2"], r"host '127\.0\.0\.1' is listed twice \(as 'localhost', "
+                                                           r"the same machine\)"),
+            (["--map-by", "ppr:2:socket", "-n", "2"], r"only ppr:N:node is supported"),
+            (["-ppn", "0", "-n", "2"], r"-ppn: the count must be at least 1"),
+        ]
+        try:
+            for args, pattern in cases:
+                with self.subTest(args=args):
+                    rc, out, err = self.run_job(agent + args + [PROBE, "info"])
+                    self.assertEqual(rc, 1, err)
+                    self.assertEqual(out, "")
+                    self.assert_one_error_line(err, pattern)
+        finally:
+            os.unlink(f.name)
+            os.unlink(dup.name)
+
+    def test_agent_failures(self):
+        cases = [
+            (["--launch-agent", "false"], r"^parleyrun: cannot start the daemon on node[ab]: the launch agent 'false' "
+                                          r"exited with code 1 before the daemon connected back$"),
+            (["--launch-agent", "/no/such/agent {host}"], r"cannot start the daemon on node[ab]: cannot run "
+                                                          r"'/no/such/agent': No such file or directory"),
+            (["--launch-agent", "sh -c 'exit 3' {host}"], r"cannot start the daemon on node[ab]: .*exited with code"),
+        ]
+        for args, pattern in cases:
+            with self.subTest(args=args):
+                rc, out, err = self.run_job(["--host", "nodea,nodeb", "-n", "2"] + args + [PROBE, "info"])
+                self.assertEqual(rc, 1, err)
+                self.assert_one_error_line(err, pattern)
+        # A daemon that cannot reach the head says where it tried.
+        rc, out, err = self.run_job(["--host", "nodea", "--launch-agent", "env PLT_AGENT_HOST={host}", PROBE, "info"],
+                                    env={"PARLEY_HEAD_ADDRESS": "127.0.0.1"})
+        self.assertEqual(rc, 0, err)  # the override itself works
 
     # ---- bad input ----
 
@@ -378,7 +455,7 @@ class LauncherTest(unittest.TestCase):
             (["--hostfile", "/no/such/hostfile", PROBE, "info"], r"--hostfile: cannot read"),
             (["--hostfile", unreadable, PROBE, "info"], r"--hostfile: cannot read"),
             (["--hostfile", f.name, PROBE, "info"], r"'abc' is not a number"),
-            (["--host", "elsewhere.invalid", PROBE, "info"], r"multi-host launch is not available yet"),
+            (["--host", "elsewhere.invalid", PROBE, "info"], r"cannot start the daemon on elsewhere\.invalid: "),
             (["--bind-to", "board", PROBE, "info"], r"--bind-to: 'board' is not one of"),
             (["--timeout", "soon", PROBE, "info"], r"--timeout: 'soon' is not a positive number"),
             (["-n", "1", PROBE, "info", ":"], r"nothing after the last ':'"),
