@@ -53,23 +53,44 @@ std::string daemon_path() {
   return self.substr(0, self.rfind('/') + 1) + "parley-daemon";
 }
 
-// Splits a launch agent command into words, replacing {host}; if there is no
-// {host}, the host is appended (as "ssh HOST").
+// Splits a launch agent command into words as a shell would for plain words,
+// '...' and "..." (backslash escapes inside double quotes and outside
+// quotes), replacing {host}; if there is no {host}, the host is appended
+// (as "ssh HOST").
 std::vector<std::string> agent_argv(const std::string& agent, const std::string& host) {
   std::vector<std::string> words;
-  bool substituted = false;
-  std::size_t i = 0;
-  while (i < agent.size()) {
-    while (i < agent.size() && agent[i] == ' ') ++i;
-    std::size_t j = agent.find(' ', i);
-    if (j == std::string::npos) j = agent.size();
-    if (j > i) {
-      std::string w = agent.substr(i, j - i);
-      for (std::size_t p; (p = w.find("{host}")) != std::string::npos; substituted = true) w.replace(p, 6, host);
-      words.push_back(w);
+  std::string w;
+  bool in_word = false;
+  for (std::size_t i = 0; i < agent.size(); ++i) {
+    char c = agent[i];
+    if (c == ' ' || c == '\t') {
+      if (in_word) words.push_back(w);
+      w.clear();
+      in_word = false;
+    } else if (c == '\'') {
+      in_word = true;
+      std::size_t j = agent.find('\'', i + 1);
+      if (j == std::string::npos) j = agent.size();
+      w.append(agent, i + 1, j - i - 1);
+      i = j;
+    } else if (c == '"') {
+      in_word = true;
+      for (++i; i < agent.size() && agent[i] != '"'; ++i) {
+        if (agent[i] == '\\' && i + 1 < agent.size() && std::strchr("\"\\$`", agent[i + 1])) ++i;
+        w += agent[i];
+      }
+    } else if (c == '\\' && i + 1 < agent.size()) {
+      in_word = true;
+      w += agent[++i];
+    } else {
+      in_word = true;
+      w += c;
     }
-    i = j;
   }
+  if (in_word) words.push_back(w);
+  bool substituted = false;
+  for (auto& word : words)
+    for (std::size_t p; (p = word.find("{host}")) != std::string::npos; substituted = true) word.replace(p, 6, host);
   if (!substituted) words.push_back(host);
   return words;
 }
@@ -149,6 +170,7 @@ bool Head::start_daemons() {
     std::vector<std::string> args;
     if (!d.local) {
       args = agent_argv(opts_.launch_agent.empty() ? "ssh" : opts_.launch_agent, d.host);
+      d.agent = args;
       d.token = make_token();
       std::string addrs;
       for (const auto& a : head_addresses(d.host)) addrs += (addrs.empty() ? "" : ",") + a;
@@ -213,6 +235,49 @@ bool Head::start_daemons() {
   }
   stdin_daemon_ = plan_.rank_node.empty() ? 0 : plan_.rank_node[0];
   return true;
+}
+
+// A remote daemon that died could not remove its PMIx directory and the
+// job's shm files: run `parley-daemon --cleanup JOBID` there through the
+// agent, bounded to a few seconds per host.
+void Head::clean_lost_hosts() {
+  std::string dpath = daemon_path();
+  for (auto& d : daemons_) {
+    if (d.local || !d.lost) continue;
+    std::vector<std::string> args = d.agent;
+    args.push_back(dpath);
+    args.push_back("--cleanup");
+    args.push_back(plan_.jobid);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    pid_t pid = ::fork();
+    if (pid < 0) continue;
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+      ::dup2(null, STDIN_FILENO);
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::execvp(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::setpgid(pid, pid);
+    auto until = Clock::now() + std::chrono::seconds(5);
+    int status;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (Clock::now() >= until) {
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      ::usleep(10000);
+    }
+  }
 }
 
 void Head::stop_listening() {
@@ -292,8 +357,12 @@ void Head::read_agent(DaemonConn& d, bool to_eof) {
   d.agent_text += text;
   std::size_t pos = 0, nl;
   while ((nl = d.agent_text.find('\n', pos)) != std::string::npos) {
-    std::fprintf(stderr, "parleyrun: %s: %s\n", d.host.c_str(), d.agent_text.substr(pos, nl - pos).c_str());
+    std::string line = d.agent_text.substr(pos, nl - pos);
     pos = nl + 1;
+    // libpmix's libevent warns when a killed client's socket goes away while
+    // the job ends ("[warn] Epoll MOD(1) on fd N failed ..."): noise.
+    if (line.rfind("[warn] Epoll ", 0) == 0) continue;
+    std::fprintf(stderr, "parleyrun: %s: %s\n", d.host.c_str(), line.c_str());
   }
   d.agent_text.erase(0, pos);
 }
@@ -336,7 +405,8 @@ void Head::on_daemon_eof(std::size_t i) {
   d.ch.close_all();
   if (d.local) return;  // its exit status (reap_daemons) says what happened to it
   std::string left = ranks_left_on(i);
-  if (phase_ == Phase::running && d.launched && !left.empty()) {
+  d.lost = d.launched && !left.empty();
+  if (phase_ == Phase::running && d.lost) {
     std::fprintf(stderr,
                  "parleyrun: lost the daemon on %s (its connection to parleyrun closed: the daemon died or the host "
                  "went down) with rank%s %s still running there\n",
@@ -683,6 +753,7 @@ int Head::run() {
   stop_listening();
   for (auto& d : daemons_)
     if (d.agent_out >= 0) ::close(d.agent_out);
+  clean_lost_hosts();
   // Safety net for daemons that were killed before cleaning up after themselves.
   if (daemons_killed_) remove_job_tmpdirs(tmp_root(), plan_.jobid);
   (void)remove_job_shm(plan_.jobid);

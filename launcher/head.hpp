@@ -50,6 +50,8 @@ class Head {
     std::string token;
     int agent_out = -1;      // the agent's stdout+stderr
     std::string agent_text;  // what it wrote (before connecting: kept for the report)
+    bool lost = false;       // its connection closed before it reported every rank
+    std::vector<std::string> agent;  // the agent's words, for the cleanup run
   };
   struct PendingConn {
     Channel ch;
@@ -80,6 +82,7 @@ class Head {
   void on_daemon_eof(std::size_t i);
   void agent_failed(DaemonConn& d, int status);
   void stop_listening();
+  void clean_lost_hosts();
   [[nodiscard]] std::string ranks_left_on(std::size_t node) const;
   // head_services.cpp: fences and the name service
   void on_fence(std::size_t d, Reader& r);

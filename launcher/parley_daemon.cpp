@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cleanup.hpp"
 #include "daemon.hpp"
 #include "net.hpp"
 #include "version.hpp"
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
     std::printf("parley-daemon (Parley) %s\n", PARLEY_VERSION);
     return 0;
   }
-  std::string head_addrs, port_text, node_text, token, host;
+  std::string head_addrs, port_text, node_text, token, host, cleanup_job;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--head") head_addrs = v;
@@ -29,10 +30,19 @@ int main(int argc, char** argv) {
     else if (k == "--node") node_text = v;
     else if (k == "--token") token = v;
     else if (k == "--host") host = v;
+    else if (k == "--cleanup") cleanup_job = v;
     else {
       std::fprintf(stderr, "parley-daemon: unknown argument '%s' (started by parleyrun, not by hand)\n", k.c_str());
       return 1;
     }
+  }
+  if (!cleanup_job.empty()) {
+    // Run by parleyrun through the launch agent after this host's daemon was
+    // lost: remove what it would have removed.
+    if (cleanup_job.find('/') != std::string::npos) return 1;
+    remove_job_tmpdirs(tmp_root(), cleanup_job);
+    (void)remove_job_shm(cleanup_job);
+    return 0;
   }
   // If the head (or the agent) dies, end the job (the head sets this too,
   // before exec; setting it here covers a daemon started through an agent).
