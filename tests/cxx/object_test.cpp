@@ -1,6 +1,8 @@
 // Lower-case (object) point-to-point: nested standard containers, strings, tuples, optionals, variants
 // and user types with a serialize member travel with send/recv, isend/irecv (whose wait() yields the
-// object), sendrecv and matched probes; receives need no size in advance.
+// object), sendrecv and matched probes; receives need no size in advance. Vectors and strings of numbers
+// travel as their bytes (the typed and object paths interoperate).
+#include <complex>
 #include <map>
 #include <optional>
 #include <set>
@@ -129,6 +131,61 @@ TEST_CASE("a large object (1 MiB of doubles) travels whole") {
 
 TEST_CASE("recv from PROC_NULL yields a default object") {
   CHECK(parley::COMM_WORLD.recv<std::string>(parley::PROC_NULL, 0).empty());
+}
+
+TEST_CASE("vectors and strings of numbers travel as their bytes: a typed Recv takes what send sent") {
+  for (const parley::Intracomm& c : comms()) {
+    std::vector<double> v(1000);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = c.Get_rank() + 0.25 * static_cast<double>(i);
+    parley::Request typed = c.Isend(std::span<const double>(v), next(c), 20);  // typed send, object receive
+    std::vector<double> got = c.recv<std::vector<double>>(prev(c), 20);
+    typed.Wait();
+    CHECK(got.size() == 1000 && got[999] == prev(c) + 0.25 * 999);
+    parley::Request r = c.Irecv(got, prev(c), 21);  // object send, typed receive
+    c.send(v, next(c), 21);
+    r.Wait();
+    CHECK(got[1] == prev(c) + 0.25);
+    // irecv (wait and test), ssend, complex numbers, a string and an empty vector.
+    parley::RecvRequest<std::vector<std::complex<float>>> rc = c.irecv<std::vector<std::complex<float>>>(prev(c), 22);
+    parley::RecvRequest<std::string> rs = c.irecv<std::string>(prev(c), 23);
+    parley::RecvRequest<std::vector<int>> re = c.irecv<std::vector<int>>(prev(c), 24);
+    parley::SendRequest sc = c.isend(std::vector<std::complex<float>>(3, {1.0f, float(c.Get_rank())}), next(c), 22);
+    parley::SendRequest ss = c.issend(std::string(c.Get_rank() + 3, 's'), next(c), 23);
+    parley::SendRequest se = c.isend(std::vector<int>{}, next(c), 24);
+    std::optional<std::vector<std::complex<float>>> cv;
+    while (!(cv = rc.test())) {
+    }
+    CHECK(cv->size() == 3 && (*cv)[2] == std::complex<float>(1.0f, float(prev(c))));
+    CHECK(rs.wait() == std::string(prev(c) + 3, 's'));
+    CHECK(re.wait().empty());
+    sc.wait();
+    ss.wait();
+    se.wait();
+  }
+}
+
+TEST_CASE("a message that is not a whole number of elements throws ERR_TRUNCATE and is consumed") {
+  const auto& c = parley::COMM_WORLD;
+  std::vector<char> odd(7, 'x');
+  for (int round = 0; round < 3; ++round) {
+    parley::Request s = c.Isend(odd, next(c), 25);
+    bool threw = false;
+    try {
+      if (round == 0) (void)c.recv<std::vector<double>>(prev(c), 25);
+      if (round == 1) (void)c.irecv<std::vector<double>>(prev(c), 25).wait();
+      if (round == 2) {
+        parley::RecvRequest<std::vector<double>> r = c.irecv<std::vector<double>>(prev(c), 25);
+        while (!r.test()) {
+        }
+      }
+    } catch (const parley::Exception& e) {
+      threw = e.Get_error_class() == parley::ERR_TRUNCATE;
+    }
+    CHECK(threw);
+    s.Wait();
+  }
+  c.send(std::vector<double>{1.5}, next(c), 25);  // the failed receives took their messages
+  CHECK(c.recv<std::vector<double>>(prev(c), 25) == std::vector<double>{1.5});
 }
 
 int main() { return harness::run("cxx-object"); }

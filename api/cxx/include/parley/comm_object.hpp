@@ -1,11 +1,14 @@
 // The lower-case (object) point-to-point methods: any type cereal can serialise travels as MPI_BYTE
 // through the upper-case path. Receives match first (Mprobe) and then receive the matched message, so a
-// message of unknown size is never stolen by another thread's receive.
+// message of unknown size is never stolen by another thread's receive. A std::vector or std::string of
+// numbers (detail::raw_object) travels as its elements' bytes: a blocking send copies nothing and a
+// receive fills the returned container directly.
 #pragma once
 
 #include <mpi.h>
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,8 +49,8 @@ class RecvRequest {
     if (!matched_) {
       MPI_Message m = MPI_MESSAGE_NULL;
       check(MPI_Mprobe(source_, tag_, comm_, &m, &st));
-      allocate(st);
-      check(MPI_Mrecv(bytes_.data(), static_cast<int>(bytes_.size()), MPI_BYTE, &m, &st));
+      int n = allocate(st, m);
+      check(MPI_Mrecv(bytes_.data(), n, MPI_BYTE, &m, &st));
     } else {
       check(MPI_Wait(&request_, &st));
     }
@@ -62,8 +65,8 @@ class RecvRequest {
       MPI_Message m = MPI_MESSAGE_NULL;
       check(MPI_Improbe(source_, tag_, comm_, &flag, &m, &st));
       if (!flag) return std::nullopt;
-      allocate(st);
-      check(MPI_Imrecv(bytes_.data(), static_cast<int>(bytes_.size()), MPI_BYTE, &m, &request_));
+      int n = allocate(st, m);
+      check(MPI_Imrecv(bytes_.data(), n, MPI_BYTE, &m, &request_));
       matched_ = true;
     }
     check(MPI_Test(&request_, &flag, &st));
@@ -89,34 +92,61 @@ class RecvRequest {
   }
 
  private:
-  void allocate(const MPI_Status& st) {
+  // Sizes the storage for the matched message `m` of status `st`; returns its size in bytes.
+  int allocate(const MPI_Status& st, MPI_Message& m) {
     int n = 0;
     check(MPI_Get_count(&st, MPI_BYTE, &n));
-    bytes_.resize(static_cast<std::size_t>(n));
+    if (m == MPI_MESSAGE_NO_PROC) n = 0;
+    if constexpr (detail::raw_object<T>) {
+      if (static_cast<std::size_t>(n) % sizeof(typename T::value_type) != 0) {
+        done_ = true;
+        std::vector<char> drop(static_cast<std::size_t>(n));  // receive it anyway; then the throw below
+        MPI_Status ignored;
+        check(MPI_Mrecv(drop.data(), n, MPI_BYTE, &m, &ignored));
+      }
+      bytes_ = detail::raw_container_for<T>(static_cast<std::size_t>(n));
+    } else {
+      bytes_.resize(static_cast<std::size_t>(n));
+    }
+    return n;
   }
   T finish(const MPI_Status& st, Status* status) {
     done_ = true;
     if (status) *status = Status(st);
-    return detail::unpack<T>(bytes_.data(), bytes_.size());
+    if constexpr (detail::raw_object<T>)
+      return std::move(bytes_);
+    else
+      return detail::unpack<T>(bytes_.data(), bytes_.size());
   }
+
+  // A raw_object is received into the result itself, anything else into its archive's bytes.
+  using Storage = std::conditional_t<detail::raw_object<T>, T, std::vector<char>>;
 
   MPI_Comm comm_;
   int source_, tag_;
   bool matched_ = false, done_ = false;
-  std::vector<char> bytes_;
+  Storage bytes_;
   MPI_Request request_ = MPI_REQUEST_NULL;
 };
 
 template <class T>
 void Comm::send(const T& obj, int dest, int tag) const {
-  std::vector<char> bytes = detail::pack(obj);
-  check(MPI_Send(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h()));
+  if constexpr (detail::raw_object<T>) {
+    check(MPI_Send(obj.data(), detail::checked_count(detail::raw_size(obj)), MPI_BYTE, dest, tag, h()));
+  } else {
+    std::vector<char> bytes = detail::pack(obj);
+    check(MPI_Send(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h()));
+  }
 }
 
 template <class T>
 void Comm::ssend(const T& obj, int dest, int tag) const {
-  std::vector<char> bytes = detail::pack(obj);
-  check(MPI_Ssend(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h()));
+  if constexpr (detail::raw_object<T>) {
+    check(MPI_Ssend(obj.data(), detail::checked_count(detail::raw_size(obj)), MPI_BYTE, dest, tag, h()));
+  } else {
+    std::vector<char> bytes = detail::pack(obj);
+    check(MPI_Ssend(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h()));
+  }
 }
 
 template <class T>
@@ -126,7 +156,7 @@ T Comm::recv(int source, int tag, Status* status) const {
 
 template <class T>
 SendRequest Comm::isend(const T& obj, int dest, int tag) const {
-  std::vector<char> bytes = detail::pack(obj);
+  std::vector<char> bytes = detail::pack_message(obj);  // a copy: obj may change before the send ends
   MPI_Request r = MPI_REQUEST_NULL;
   check(MPI_Isend(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h(), &r));
   return SendRequest(std::move(bytes), Request(r));
@@ -134,7 +164,7 @@ SendRequest Comm::isend(const T& obj, int dest, int tag) const {
 
 template <class T>
 SendRequest Comm::issend(const T& obj, int dest, int tag) const {
-  std::vector<char> bytes = detail::pack(obj);
+  std::vector<char> bytes = detail::pack_message(obj);
   MPI_Request r = MPI_REQUEST_NULL;
   check(MPI_Issend(bytes.data(), detail::checked_count(bytes.size()), MPI_BYTE, dest, tag, h(), &r));
   return SendRequest(std::move(bytes), Request(r));

@@ -48,22 +48,34 @@ class Message {
     return Request(r);
   }
   // Receives the matched message as a serialised object of type T.
+  // A std::vector or std::string of numbers (detail::raw_object) is received straight into the result.
   template <class T>
   T recv(Status* status = nullptr) {
     MPI_Status st;
-    std::vector<char> bytes = recv_bytes(&st);
-    if (status) *status = Status(st);
-    return detail::unpack<T>(bytes.data(), bytes.size());
+    std::size_t n = matched_size();
+    if constexpr (detail::raw_object<T>) {
+      if (n % sizeof(typename T::value_type) != 0) {
+        std::vector<char> drop(n);  // the matched message is still received; raw_container_for throws
+        check(MPI_Mrecv(drop.data(), bytes_, MPI_BYTE, &h_, &st));
+      }
+      T obj = detail::raw_container_for<T>(n);
+      check(MPI_Mrecv(obj.data(), bytes_, MPI_BYTE, &h_, &st));
+      if (status) *status = Status(st);
+      return obj;
+    } else {
+      std::vector<char> bytes(n);
+      check(MPI_Mrecv(bytes.data(), bytes_, MPI_BYTE, &h_, &st));
+      if (status) *status = Status(st);
+      return detail::unpack<T>(bytes.data(), bytes.size());
+    }
   }
 
  private:
-  std::vector<char> recv_bytes(MPI_Status* st) {
+  std::size_t matched_size() {
     if (h_ == MPI_MESSAGE_NO_PROC) bytes_ = 0;
     if (bytes_ < 0)
       throw Exception(MPI_ERR_ARG, "Message.recv: size unknown (make the Message with Comm.Mprobe)");
-    std::vector<char> bytes(static_cast<std::size_t>(bytes_));
-    check(MPI_Mrecv(bytes.data(), bytes_, MPI_BYTE, &h_, st));
-    return bytes;
+    return static_cast<std::size_t>(bytes_);
   }
 
   MPI_Message h_ = MPI_MESSAGE_NULL;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,8 +26,9 @@ template <class R>
 concept request_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
     std::derived_from<std::ranges::range_value_t<R>, Request>;
 
-// The raw handles of a range of Requests, gathered for one MPI_*all/any/some call and written back after.
-// Up to 32 live on the stack.
+// The raw handles of a range of Requests for one MPI_*all/any/some call: the requests themselves when the
+// layout allows (always, for Request/Prequest/Grequest), else gathered (up to 32 on the stack) and written
+// back after.
 class HandleArray {
  public:
   template <class R>
@@ -258,9 +260,22 @@ class Grequest : public Request {
 
 inline const Request REQUEST_NULL{};
 
+namespace detail {
+// A Request is exactly its MPI_Request (standard layout, one member), so a contiguous range of them is
+// handed to MPI as it is: no copy, no allocation however many requests a Waitall gets.
+template <class R>
+inline constexpr bool handles_in_place = std::is_standard_layout_v<std::ranges::range_value_t<R>> &&
+                                         sizeof(std::ranges::range_value_t<R>) == sizeof(MPI_Request) &&
+                                         alignof(std::ranges::range_value_t<R>) == alignof(MPI_Request);
+}  // namespace detail
+
 template <class R>
 detail::HandleArray::HandleArray(R& reqs) {
   n_ = detail::checked_count(std::ranges::size(reqs));
+  if constexpr (handles_in_place<R>) {
+    ptr_ = n_ ? &static_cast<Request&>(*std::ranges::data(reqs)).h_ : local_;
+    return;
+  }
   if (n_ > 32) {
     heap_.resize(static_cast<std::size_t>(n_));
     ptr_ = heap_.data();
@@ -271,6 +286,7 @@ detail::HandleArray::HandleArray(R& reqs) {
 
 template <class R>
 void detail::HandleArray::write_back(R& reqs) {
+  if constexpr (handles_in_place<R>) return;  // MPI wrote the requests themselves
   int i = 0;
   for (Request& r : reqs) r.h_ = ptr_[i++];
 }
