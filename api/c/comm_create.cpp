@@ -2,6 +2,8 @@
 // split_type, create and create_group.
 #include <mpi.h>
 
+#include <string>
+
 #include "comm/comm_create.hpp"
 #include "comm_handles.hpp"
 
@@ -44,24 +46,22 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);
   if (info != MPI_INFO_NULL && parley::c::lookup_info(info) == nullptr)
     return report(fn, comm, parley::c::invalid_info(info));
-  int color;
+  parley::comm::SplitType type;
   switch (split_type) {
-    case MPI_UNDEFINED: color = MPI_UNDEFINED; break;
-    // Hardware-guided splits with no (or an unknown) resource type fall back
-    // to the node, the one level whose sharing we know for certain.
-    case MPI_COMM_TYPE_SHARED:
-    case MPI_COMM_TYPE_HW_GUIDED:
-    case MPI_COMM_TYPE_HW_UNGUIDED: {
-      // The processes of one node share memory; name the node by its
-      // lowest world rank, which every local peer computes alike.
-      const auto& job = parley::Runtime::get().job();
-      color = job.local_peers.empty() ? job.rank : job.local_peers.front();
-      break;
-    }
+    case MPI_UNDEFINED: type = parley::comm::SplitType::undefined; break;
+    case MPI_COMM_TYPE_SHARED: type = parley::comm::SplitType::shared; break;
+    case MPI_COMM_TYPE_HW_GUIDED: type = parley::comm::SplitType::hw_guided; break;
+    case MPI_COMM_TYPE_HW_UNGUIDED: type = parley::comm::SplitType::hw_unguided; break;
     default:
       return report(fn, comm, Status(MPI_ERR_ARG, "invalid split_type " + std::to_string(split_type)));
   }
-  return parley::c::finish_new_comm(fn, comm, c, parley::comm::split(*c, color, key, MPI_UNDEFINED), false, newcomm);
+  // HW_GUIDED names its resource in the info key "mpi_hw_resource_type";
+  // without one, or with a value not known here, the result is MPI_COMM_NULL.
+  std::string resource;
+  if (type == parley::comm::SplitType::hw_guided && info != MPI_INFO_NULL)
+    for (const auto& [k, v] : *parley::c::lookup_info(info))
+      if (k == "mpi_hw_resource_type") resource = v;
+  return parley::c::finish_new_comm(fn, comm, c, parley::comm::split_type(*c, type, key, resource), false, newcomm);
 }
 
 int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm* newcomm) {
@@ -82,6 +82,9 @@ int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm* ne
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);
   auto g = parley::c::lookup_group(group);
   if (!g) return report(fn, comm, parley::c::invalid_group(group));
+  if (c->is_inter())
+    return report(fn, comm, Status(MPI_ERR_COMM, "comm is an intercommunicator (MPI_Comm_create_group takes an "
+                                                 "intracommunicator)"));
   if (tag < 0) return report(fn, comm, Status(MPI_ERR_TAG, "invalid tag " + std::to_string(tag) + " (must be in 0..MPI_TAG_UB)"));
   return parley::c::finish_new_comm(fn, comm, c, parley::comm::create_group(*c, g, tag), false, newcomm);
 }

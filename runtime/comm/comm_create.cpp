@@ -5,10 +5,15 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "comm/context_pool.hpp"
 #include "comm/internal_coll.hpp"
+#include "comm/locality.hpp"
 #include "runtime.hpp"
 
 namespace parley::comm {
@@ -21,13 +26,30 @@ int my_world() { return Runtime::get().job().rank; }
 Result<std::uint32_t> agree_on_inter(Communicator& inter) {
   Participants local = Participants::all_of(inter.local_view(), kTagContextId);
   Communicator* via = &inter.coll_view();
-  return ContextPool::get().agree_inter(local, inter.rank() == 0, [&](ContextPool::Mask& m) {
-    ContextPool::Mask theirs{};
-    if (Status st = sendrecv_bytes(via, 0, kTagInter, m.data(), sizeof(m), theirs.data(), sizeof(theirs)); !st)
+  return ContextPool::get().agree_inter(local, inter.rank() == 0, [&](std::span<std::uint64_t> m) {
+    std::vector<std::uint64_t> theirs(m.size());
+    if (Status st = sendrecv_bytes(via, 0, kTagInter, m.data(), m.size_bytes(), theirs.data(), m.size_bytes()); !st)
       return st;
     for (std::size_t i = 0; i < m.size(); ++i) m[i] &= theirs[i];
     return Status::ok();
   });
+}
+
+// Every process of an intercommunicator learns one value of type T from
+// each member of both sides: an allgather over its own side, the leaders
+// swap their sides' arrays, and each leader broadcasts the other side's.
+template <class T>
+Status gather_both_sides(Communicator& inter, const T& mine, std::vector<T>& local, std::vector<T>& remote) {
+  local.resize(static_cast<std::size_t>(inter.local_size()));
+  remote.resize(static_cast<std::size_t>(inter.remote_size()));
+  Participants side = Participants::all_of(inter.local_view(), kTagGather);
+  if (Status st = allgather(side, &mine, sizeof(T), local.data()); !st) return st;
+  if (inter.rank() == 0)
+    if (Status st = sendrecv_bytes(&inter.coll_view(), 0, kTagGather, local.data(), local.size() * sizeof(T),
+                                   remote.data(), remote.size() * sizeof(T));
+        !st)
+      return st;
+  return bcast(side, remote.data(), remote.size() * sizeof(T), 0);
 }
 
 CommPtr make_intra(std::shared_ptr<const Group> g, std::uint32_t ctx, const Communicator& parent) {
@@ -35,9 +57,81 @@ CommPtr make_intra(std::shared_ptr<const Group> g, std::uint32_t ctx, const Comm
   return std::make_unique<Communicator>(rank, std::move(g), ctx, std::string(), parent.errhandler());
 }
 
-Status not_inter(const Communicator& c, const char* what) {
-  if (!c.is_inter()) return Status::ok();
-  return Status(MPI_ERR_COMM, std::string(what) + " of an intercommunicator is not supported yet");
+// The members of `side` (one side of an intercommunicator, `entries` in its
+// rank order) whose colour is `color`, ordered by (key, rank), as a group.
+template <class Entry>
+std::shared_ptr<Group> members_of_color(const Group& side, const std::vector<Entry>& entries, int color) {
+  std::vector<int> members;
+  for (int r = 0; r < static_cast<int>(entries.size()); ++r)
+    if (entries[static_cast<std::size_t>(r)].color == color) members.push_back(r);
+  std::stable_sort(members.begin(), members.end(), [&](int a, int b) {
+    return entries[static_cast<std::size_t>(a)].key < entries[static_cast<std::size_t>(b)].key;
+  });
+  auto g = std::make_shared<Group>();
+  for (int r : members) g->append(side.world_rank(r));
+  return g;
+}
+
+struct ColorKey {
+  int color, key;
+};
+
+// MPI_Comm_split of an intercommunicator (MPI-3.1 §6.4.2): each side is
+// split by colour, and the processes of one colour on both sides form a new
+// intercommunicator; a colour missing on the other side gives nullptr.
+Result<CommPtr> split_inter(Communicator& parent, int color, int key, int undefined) {
+  std::vector<ColorKey> local, remote;
+  if (Status st = gather_both_sides(parent, ColorKey{color, key}, local, remote); !st) return st;
+  // One agreement over both sides: the id is then free in every colour.
+  auto ctx = agree_on_inter(parent);
+  if (!ctx.is_ok()) return ctx.status();
+  std::shared_ptr<Group> mine, theirs;
+  if (color != undefined) {
+    mine = members_of_color(*parent.group(), local, color);
+    theirs = members_of_color(*parent.remote_group(), remote, color);
+  }
+  if (!mine || theirs->size() == 0) {
+    ContextPool::get().release(ctx.value());
+    return CommPtr();
+  }
+  int rank = mine->rank_of(my_world());
+  return std::make_unique<Communicator>(rank, std::move(mine), std::move(theirs), ctx.value(), std::string(),
+                                        parent.errhandler());
+}
+
+// MPI_Comm_create of an intercommunicator: `group` is a subgroup of the
+// local side (the same on all of it; the leader's is used); the leaders
+// swap their sides' groups. Empty on either side, or not a member: nullptr.
+Result<CommPtr> create_inter(Communicator& parent, std::shared_ptr<const Group> group) {
+  Participants side = Participants::all_of(parent.local_view(), kTagBcast);
+  std::vector<int> mine = group->to_vector();
+  int n = static_cast<int>(mine.size()), their_n = 0;
+  Communicator* across = &parent.coll_view();
+  const bool leader = parent.rank() == 0;
+  if (leader)
+    if (Status st = sendrecv_bytes(across, 0, kTagGather, &n, sizeof(n), &their_n, sizeof(their_n)); !st) return st;
+  if (Status st = bcast(side, &their_n, sizeof(their_n), 0); !st) return st;
+  std::vector<int> theirs(static_cast<std::size_t>(their_n));
+  if (leader)
+    if (Status st = sendrecv_bytes(across, 0, kTagGather, mine.data(), mine.size() * sizeof(int), theirs.data(),
+                                   theirs.size() * sizeof(int));
+        !st)
+      return st;
+  if (Status st = bcast(side, theirs.data(), theirs.size() * sizeof(int), 0); !st) return st;
+  auto ctx = agree_on_inter(parent);
+  if (!ctx.is_ok()) return ctx.status();
+  const int rank = group->rank_of(my_world());
+  if (rank < 0 || theirs.empty()) {
+    ContextPool::get().release(ctx.value());
+    return CommPtr();
+  }
+  auto remote = Group::from_world_ranks(theirs);
+  if (!remote.is_ok()) {
+    ContextPool::get().release(ctx.value());
+    return remote.status();
+  }
+  return std::make_unique<Communicator>(rank, std::move(group), remote.value(), ctx.value(), std::string(),
+                                        parent.errhandler());
 }
 
 }  // namespace
@@ -55,13 +149,10 @@ Result<CommPtr> dup(Communicator& parent) {
 }
 
 Result<CommPtr> split(Communicator& parent, int color, int key, int undefined) {
-  if (Status st = not_inter(parent, "MPI_Comm_split"); !st) return st;
-  struct Entry {
-    int color, key;
-  };
+  if (parent.is_inter()) return split_inter(parent, color, key, undefined);
   const int n = parent.local_size();
-  std::vector<Entry> all(static_cast<std::size_t>(n));
-  Entry mine{color, key};
+  std::vector<ColorKey> all(static_cast<std::size_t>(n));
+  ColorKey mine{color, key};
   if (Status st = allgather(Participants::all_of(parent, kTagGather), &mine, sizeof(mine), all.data()); !st) return st;
   // One agreement over all of parent: the id is then free in every colour.
   auto ctx = ContextPool::get().agree(Participants::all_of(parent, kTagContextId));
@@ -70,19 +161,109 @@ Result<CommPtr> split(Communicator& parent, int color, int key, int undefined) {
     ContextPool::get().release(ctx.value());
     return CommPtr();
   }
+  return make_intra(members_of_color(*parent.group(), all, color), ctx.value(), parent);
+}
+
+namespace {
+
+// What each process tells the others in MPI_Comm_split_type.
+struct TypeEntry {
+  int mode;    // SplitType
+  int key;
+  int node;    // lowest world rank on the node
+  int guided;  // hw_guided: the instance, or < 0 for none
+  std::array<int, kHwLevels.size()> levels;  // hw_unguided: the instance per level
+};
+
+constexpr std::int64_t kNoColor = INT64_MIN;
+std::int64_t pair_color(int node, int instance) {
+  return instance < 0 ? kNoColor : (static_cast<std::int64_t>(node) << 32 | static_cast<std::uint32_t>(instance));
+}
+
+// The colour of entry e at hardware level `level` (-1: the node).
+std::int64_t level_color(const TypeEntry& e, int level) {
+  return level < 0 ? pair_color(e.node, 0) : pair_color(e.node, e.levels[static_cast<std::size_t>(level)]);
+}
+
+// hw_unguided: the widest level (-1 the node, then kHwLevels) at which the
+// unguided processes split parent's n processes into groups that are all
+// strict subsets; kHwLevels.size() when none does.
+int choose_level(const std::vector<TypeEntry>& all) {
+  const auto n = all.size();
+  for (int level = -1; level < static_cast<int>(kHwLevels.size()); ++level) {
+    std::size_t defined = 0;
+    bool two_colors = false;
+    std::int64_t first = kNoColor;
+    for (const TypeEntry& e : all) {
+      if (e.mode != static_cast<int>(SplitType::hw_unguided)) continue;
+      std::int64_t c = level_color(e, level);
+      if (c == kNoColor) continue;
+      if (defined++ == 0) first = c;
+      else if (c != first) two_colors = true;
+    }
+    if (defined > 0 && (defined < n || two_colors)) return level;
+  }
+  return static_cast<int>(kHwLevels.size());
+}
+
+}  // namespace
+
+Result<CommPtr> split_type(Communicator& parent, SplitType type, int key, const std::string& resource) {
+  if (parent.is_inter()) return Status(MPI_ERR_COMM, "comm is an intercommunicator (split_type needs an intracommunicator)");
+  const auto& job = Runtime::get().job();
+  TypeEntry mine{};
+  mine.mode = static_cast<int>(type);
+  mine.key = key;
+  // The processes of one node share memory; name the node by its lowest
+  // world rank, which every local peer computes alike from PMIx's
+  // PMIX_LOCAL_PEERS (a missing list leaves each process a node of its own:
+  // never a false claim of shared memory).
+  mine.node = job.local_peers.empty() ? job.rank : job.local_peers.front();
+  mine.guided = -1;
+  mine.levels.fill(-1);
+  if (type == SplitType::hw_guided)
+    mine.guided = resource == "mpi_shared_memory" ? 0 : hw_instance(resource);
+  if (type == SplitType::hw_unguided)
+    for (std::size_t l = 0; l < kHwLevels.size(); ++l) mine.levels[l] = hw_instance(kHwLevels[l]);
+  const int n = parent.local_size();
+  std::vector<TypeEntry> all(static_cast<std::size_t>(n));
+  if (Status st = allgather(Participants::all_of(parent, kTagGather), &mine, sizeof(mine), all.data()); !st) return st;
+  auto ctx = ContextPool::get().agree(Participants::all_of(parent, kTagContextId));
+  if (!ctx.is_ok()) return ctx.status();
+  // Everyone's colour, computed alike everywhere from the table.
+  const int level = type == SplitType::hw_unguided ? choose_level(all) : -1;
+  auto color_of = [&](const TypeEntry& e) -> std::int64_t {
+    switch (static_cast<SplitType>(e.mode)) {
+      case SplitType::shared: return pair_color(e.node, 0);
+      case SplitType::hw_guided: return pair_color(e.node, e.guided);
+      case SplitType::hw_unguided:
+        return level < static_cast<int>(kHwLevels.size()) ? level_color(e, level) : kNoColor;
+      default: return kNoColor;
+    }
+  };
+  const std::int64_t my_color = color_of(mine);
+  if (my_color == kNoColor) {
+    ContextPool::get().release(ctx.value());
+    return CommPtr();
+  }
   std::vector<int> members;
   for (int r = 0; r < n; ++r)
-    if (all[static_cast<std::size_t>(r)].color == color) members.push_back(r);
+    if (color_of(all[static_cast<std::size_t>(r)]) == my_color) members.push_back(r);
   std::stable_sort(members.begin(), members.end(), [&](int a, int b) {
     return all[static_cast<std::size_t>(a)].key < all[static_cast<std::size_t>(b)].key;
   });
   auto g = std::make_shared<Group>();
   for (int r : members) g->append(parent.group()->world_rank(r));
-  return make_intra(std::move(g), ctx.value(), parent);
+  CommPtr c = make_intra(std::move(g), ctx.value(), parent);
+  std::string name = type == SplitType::hw_guided ? resource
+                     : type == SplitType::hw_unguided && level >= 0 ? std::string(kHwLevels[static_cast<std::size_t>(level)])
+                                                                    : std::string("mpi_shared_memory");
+  c->hints().emplace_back("mpi_hw_resource_type", std::move(name));
+  return c;
 }
 
 Result<CommPtr> create(Communicator& parent, std::shared_ptr<const Group> group) {
-  if (Status st = not_inter(parent, "MPI_Comm_create"); !st) return st;
+  if (parent.is_inter()) return create_inter(parent, std::move(group));
   auto ctx = ContextPool::get().agree(Participants::all_of(parent, kTagContextId));
   if (!ctx.is_ok()) return ctx.status();
   if (!group->contains(my_world())) {
@@ -93,7 +274,8 @@ Result<CommPtr> create(Communicator& parent, std::shared_ptr<const Group> group)
 }
 
 Result<CommPtr> create_group(Communicator& parent, std::shared_ptr<const Group> group, int tag) {
-  if (Status st = not_inter(parent, "MPI_Comm_create_group"); !st) return st;
+  if (parent.is_inter())
+    return Status(MPI_ERR_COMM, "comm is an intercommunicator (the standard defines this call on intracommunicators only)");
   Participants p;
   p.via = &parent.coll_view();
   p.n = group->size();
@@ -115,7 +297,7 @@ Result<CommPtr> create_group(Communicator& parent, std::shared_ptr<const Group> 
 
 Result<CommPtr> intercomm_create(Communicator& local_comm, int local_leader, Communicator* peer, int remote_leader,
                                  int tag) {
-  if (Status st = not_inter(local_comm, "MPI_Intercomm_create on local_comm"); !st) return st;
+  if (local_comm.is_inter()) return Status(MPI_ERR_COMM, "local_comm is an intercommunicator");
   Participants local = Participants::all_of(local_comm, kTagInter);
   const bool leader = local_comm.rank() == local_leader;
   // The leaders swap their groups' world ranks over peer_comm's collective
@@ -150,10 +332,10 @@ Result<CommPtr> intercomm_create(Communicator& local_comm, int local_leader, Com
     for (int i = 0; i < ctxp.n; ++i) ctxp.members[static_cast<std::size_t>(i)] = (i + local_leader) % ctxp.n;
     ctxp.me = (local_comm.rank() - local_leader + ctxp.n) % ctxp.n;
   }
-  auto ctx = ContextPool::get().agree_inter(ctxp, leader, [&](ContextPool::Mask& m) {
-    ContextPool::Mask other{};
-    if (Status st = sendrecv_bytes(&peer->coll_view(), remote_leader, tag, m.data(), sizeof(m), other.data(),
-                                   sizeof(other));
+  auto ctx = ContextPool::get().agree_inter(ctxp, leader, [&](std::span<std::uint64_t> m) {
+    std::vector<std::uint64_t> other(m.size());
+    if (Status st = sendrecv_bytes(&peer->coll_view(), remote_leader, tag, m.data(), m.size_bytes(), other.data(),
+                                   m.size_bytes());
         !st)
       return st;
     for (std::size_t i = 0; i < m.size(); ++i) m[i] &= other[i];

@@ -54,16 +54,47 @@ int ContextPool::in_use() const {
   return n;
 }
 
+bool ContextPool::needs_confirmation() { return Runtime::get().thread_level() == MPI_THREAD_MULTIPLE; }
+
+int ContextPool::lowest_from(const Mask& agreed, int start) {
+  start = ((start % kPairs) + kPairs) % kPairs;
+  // The tail from start's word on (masking the bits below start), then the
+  // words before it, then start's own word below start.
+  const int w0 = start / 64;
+  std::uint64_t first = agreed[static_cast<std::size_t>(w0)] & (~std::uint64_t{0} << (start % 64));
+  if (first != 0) return w0 * 64 + std::countr_zero(first);
+  for (int i = 1; i <= kWords; ++i) {
+    int w = (w0 + i) % kWords;
+    std::uint64_t bits = agreed[static_cast<std::size_t>(w)];
+    if (w == w0) bits &= ~(~std::uint64_t{0} << (start % 64));
+    if (bits != 0) return w * 64 + std::countr_zero(bits);
+  }
+  return -1;
+}
+
+int ContextPool::start_of_attempt(std::uint32_t parent_ctx, int attempt) {
+  if (attempt == 0) return 0;
+  // A multiplicative hash of (parent, attempt): equal on every participant
+  // (they share the parent), different for different parents.
+  std::uint64_t h = (static_cast<std::uint64_t>(parent_ctx) << 32 | static_cast<std::uint32_t>(attempt)) *
+                    0x9e3779b97f4a7c15ull;
+  return static_cast<int>((h >> 40) % kPairs);
+}
+
 Result<std::uint32_t> ContextPool::agree(const Participants& p) {
   // With one thread calling MPI, the AND of everyone's free ids is free
   // everywhere and stays so. Under MPI_THREAD_MULTIPLE another thread may
-  // take the chosen id between snapshot and take(); a second round then
-  // confirms that every participant got it, and retries otherwise.
-  const bool confirm = Runtime::get().thread_level() == MPI_THREAD_MULTIPLE;
-  for (;;) {
+  // take the chosen id between snapshot and take() (snapshot, take and
+  // release are atomic under mu_, the rounds are not); a second round then
+  // confirms that every participant got it, and everyone retries otherwise,
+  // from a spot that depends on the parent so that two colliding
+  // agreements do not keep choosing the same id.
+  const bool confirm = needs_confirmation();
+  const std::uint32_t parent_ctx = p.via != nullptr ? p.via->context_id() : 0;
+  for (int attempt = 0;; ++attempt) {
     Mask m = snapshot();
     if (Status st = allreduce_and(p, m); !st) return st;
-    int pair = lowest(m);
+    int pair = lowest_from(m, start_of_attempt(parent_ctx, attempt));
     if (pair < 0) return Status(MPI_ERR_INTERN, "no context id is free in every process (too many communicators)");
     bool got = take(pair);
     if (!confirm) return static_cast<std::uint32_t>(pair) * 2;

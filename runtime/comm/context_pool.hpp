@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <span>
 
 #include <mpi.h>
 
@@ -27,8 +28,10 @@ class ContextPool {
   // Agrees with the participants on a pair free in all of them and takes it
   // here; every participant gets the same context id (the pair's first).
   Result<std::uint32_t> agree(const Participants& p);
-  // Intercommunicators: both sides' leaders combine their sides' masks
-  // through `combine` (called on the leaders only, with the side's AND).
+  // Intercommunicators: `local` is one side; its leader combines the side's
+  // AND with the other side's through `combine` (a Status(std::span<
+  // std::uint64_t>) that swaps the words with the remote leader and ANDs
+  // them in), then the leader broadcasts the result to its side.
   template <class Combine>
   Result<std::uint32_t> agree_inter(const Participants& local, bool leader, Combine&& combine);
   // Returns a pair to the pool.
@@ -37,9 +40,20 @@ class ContextPool {
 
   // The free ids this process may offer now.
   Mask snapshot();
-  // Takes the lowest id set in `agreed`; nullopt-like -1 when none.
+  // The lowest pair set in `agreed`, or -1 when none.
   static int lowest(const Mask& agreed);
+  // The first pair set in `agreed` at or after `start`, wrapping around; -1
+  // when none. Retries after a lost race start elsewhere (see agree()).
+  static int lowest_from(const Mask& agreed, int start);
+  // Where attempt `attempt` (0: the first) of an agreement among the
+  // participants of parent context `parent_ctx` starts looking: 0 first,
+  // then a spot every participant computes alike and that differs between
+  // parents, so two agreements that collided do not collide again in step.
+  static int start_of_attempt(std::uint32_t parent_ctx, int attempt);
   bool take(int pair);
+  // Whether another thread may take ids between snapshot() and take(): then
+  // a second round confirms the choice (MPI_THREAD_MULTIPLE only).
+  static bool needs_confirmation();
 
  private:
   ContextPool();
@@ -49,15 +63,27 @@ class ContextPool {
 
 template <class Combine>
 Result<std::uint32_t> ContextPool::agree_inter(const Participants& local, bool leader, Combine&& combine) {
-  Mask m = snapshot();
-  if (Status st = allreduce_and(local, m); !st) return st;
-  if (leader)
-    if (Status st = combine(m); !st) return st;
-  if (Status st = bcast(local, m.data(), sizeof(m), 0); !st) return st;
-  int pair = lowest(m);
-  if (pair < 0) return Status(MPI_ERR_INTERN, "no context id is free in both groups (too many communicators)");
-  (void)take(pair);
-  return static_cast<std::uint32_t>(pair) * 2;
+  // One side ANDs, the leaders combine across, each leader tells its side.
+  auto both_sides = [&](std::span<std::uint64_t> words) -> Status {
+    if (Status st = allreduce_and(local, words); !st) return st;
+    if (leader)
+      if (Status st = combine(words); !st) return st;
+    return bcast(local, words.data(), words.size_bytes(), 0);
+  };
+  const bool confirm = needs_confirmation();
+  const std::uint32_t parent_ctx = local.via != nullptr ? local.via->context_id() : 0;
+  for (int attempt = 0;; ++attempt) {
+    Mask m = snapshot();
+    if (Status st = both_sides(m); !st) return st;
+    int pair = lowest_from(m, start_of_attempt(parent_ctx, attempt));
+    if (pair < 0) return Status(MPI_ERR_INTERN, "no context id is free in both groups (too many communicators)");
+    bool got = take(pair);
+    if (!confirm) return static_cast<std::uint32_t>(pair) * 2;
+    std::uint64_t ok = got ? 1 : 0;
+    if (Status st = both_sides(std::span<std::uint64_t>(&ok, 1)); !st) return st;
+    if (ok) return static_cast<std::uint32_t>(pair) * 2;
+    if (got) release(static_cast<std::uint32_t>(pair) * 2);
+  }
 }
 
 }  // namespace parley

@@ -154,6 +154,94 @@ static void test_split(int rank, int size) {
   CHECK(node == MPI_COMM_NULL);
 }
 
+/* The "mpi_hw_resource_type" hint of comm, compared with want. */
+static int hint_is(MPI_Comm comm, const char* want) {
+  MPI_Info info;
+  char value[64];
+  int flag = 0;
+  OK(MPI_Comm_get_info(comm, &info));
+  OK(MPI_Info_get(info, "mpi_hw_resource_type", sizeof(value) - 1, value, &flag));
+  OK(MPI_Info_free(&info));
+  return flag && strcmp(value, want) == 0;
+}
+
+static MPI_Comm guided(const char* resource, int key) {
+  MPI_Info info = MPI_INFO_NULL;
+  if (resource != NULL) {
+    OK(MPI_Info_create(&info));
+    OK(MPI_Info_set(info, "mpi_hw_resource_type", resource));
+  }
+  MPI_Comm c;
+  OK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_GUIDED, key, info, &c));
+  if (info != MPI_INFO_NULL) OK(MPI_Info_free(&info));
+  return c;
+}
+
+/* MPI_Comm_split_type beyond the plain SHARED case: keys, MPI_UNDEFINED
+ * mixed in, hardware-guided and unguided splits (one node here). */
+static void test_split_type(int rank, int size) {
+  MPI_Comm node, c;
+  int r, s, result;
+  /* Reversed keys reverse the ranks; the hint names shared memory. */
+  OK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, size - rank, MPI_INFO_NULL, &node));
+  OK(MPI_Comm_rank(node, &r));
+  CHECK(r == size - 1 - rank);
+  CHECK(hint_is(node, "mpi_shared_memory"));
+  /* Odd ranks opt out with MPI_UNDEFINED. */
+  OK(MPI_Comm_split_type(MPI_COMM_WORLD, rank % 2 ? MPI_UNDEFINED : MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &c));
+  if (rank % 2) {
+    CHECK(c == MPI_COMM_NULL);
+  } else {
+    OK(MPI_Comm_rank(c, &r));
+    OK(MPI_Comm_size(c, &s));
+    CHECK(r == rank / 2 && s == (size + 1) / 2);
+    ring(c, 22);
+    OK(MPI_Comm_free(&c));
+  }
+  /* HW_GUIDED: "mpi_shared_memory" and the whole machine are the node. */
+  const char* same_as_node[] = {"mpi_shared_memory", "Machine", "hwloc://Machine"};
+  for (int i = 0; i < 3; ++i) {
+    c = guided(same_as_node[i], size - rank);
+    CHECK(c != MPI_COMM_NULL);
+    OK(MPI_Comm_compare(node, c, &result));
+    CHECK(result == MPI_CONGRUENT);
+    CHECK(hint_is(c, same_as_node[i]));
+    ring(c, 23 + i);
+    OK(MPI_Comm_free(&c));
+  }
+  /* No resource named, or one unknown: MPI_COMM_NULL everywhere. */
+  CHECK(guided(NULL, 0) == MPI_COMM_NULL);
+  CHECK(guided("NoSuchResource", 0) == MPI_COMM_NULL);
+  /* Cores: those bound to one core share it with the others on it, the
+   * rest get MPI_COMM_NULL. */
+  c = guided("Core", rank);
+  if (c != MPI_COMM_NULL) {
+    OK(MPI_Comm_size(c, &s));
+    CHECK(s >= 1 && s <= size && hint_is(c, "Core"));
+    ring(c, 27);
+    OK(MPI_Comm_free(&c));
+  }
+  /* HW_UNGUIDED: a strict subset at some hardware level, or nothing. */
+  OK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_HW_UNGUIDED, rank, MPI_INFO_NULL, &c));
+  if (c != MPI_COMM_NULL) {
+    OK(MPI_Comm_size(c, &s));
+    CHECK(s < size);
+    MPI_Info info;
+    int flag = 0;
+    char value[64];
+    OK(MPI_Comm_get_info(c, &info));
+    OK(MPI_Info_get(info, "mpi_hw_resource_type", sizeof(value) - 1, value, &flag));
+    CHECK(flag);
+    OK(MPI_Info_free(&info));
+    ring(c, 28);
+    OK(MPI_Comm_free(&c));
+  }
+  /* A single process has no strict subset. */
+  OK(MPI_Comm_split_type(MPI_COMM_SELF, MPI_COMM_TYPE_HW_UNGUIDED, 0, MPI_INFO_NULL, &c));
+  CHECK(c == MPI_COMM_NULL);
+  OK(MPI_Comm_free(&node));
+}
+
 static void test_create(int rank, int size) {
   MPI_Group world, evens, odds;
   OK(MPI_Comm_group(MPI_COMM_WORLD, &world));
@@ -195,6 +283,7 @@ int main(int argc, char** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   test_dup(g_rank, size);
   test_split(g_rank, size);
+  test_split_type(g_rank, size);
   test_create(g_rank, size);
   printf("comm ok\n");
   MPI_Finalize();
