@@ -62,13 +62,17 @@ Communicator* lookup_comm(MPI_Comm comm) {
 
 namespace {
 
-// User error handlers (MPI_Comm_create_errhandler): handles 0x94000000 |
-// index. A freed handler stays callable for the communicators that still
-// use it, as the standard requires, so slots are never reused.
+// User error handlers (MPI_Comm/Win/File_create_errhandler): handles
+// 0x94000000 | index. A freed handler stays callable for the objects that
+// still use it, as the standard requires, so slots are never reused. Each
+// remembers what kind of object it was made for: it may only be attached
+// to objects of that kind (MPI-3.1 §8.3).
 constexpr std::uint32_t kUserErrhTag = 0x94000000u;
 constexpr std::uint32_t kUserErrhMask = 0xfc000000u;
+enum class ErrhKind { comm, win, file };
 struct UserErrhandler {
-  MPI_Comm_errhandler_function* fn;
+  ErrhKind kind;
+  void (*fn)();  // one of the three MPI_X_errhandler_function types, by kind
   bool freed;
 };
 std::vector<UserErrhandler>& user_errhandlers() {
@@ -83,17 +87,47 @@ UserErrhandler* user_errhandler(MPI_Errhandler h) {
   return index < user_errhandlers().size() ? &user_errhandlers()[index] : nullptr;
 }
 
+bool is_predefined_errhandler(MPI_Errhandler h) {
+  return h == MPI_ERRORS_ARE_FATAL || h == MPI_ERRORS_RETURN || h == MPI_ERRORS_ABORT;
+}
+
+template <class Fn>
+MPI_Errhandler make_user_errhandler(ErrhKind kind, Fn* fn) {
+  user_errhandlers().push_back(UserErrhandler{kind, reinterpret_cast<void (*)()>(fn), false});
+  return static_cast<MPI_Errhandler>(kUserErrhTag | static_cast<std::uint32_t>(user_errhandlers().size() - 1));
+}
+
+const char* kind_name(ErrhKind k) {
+  switch (k) {
+    case ErrhKind::comm: return "communicators";
+    case ErrhKind::win: return "windows";
+    default: return "files";
+  }
+}
+
+// Whether `h` may be attached to an object of kind `kind`: a predefined
+// handler, or a live user handler made for that kind.
+Status check_errhandler_for(MPI_Errhandler h, ErrhKind kind) {
+  if (is_predefined_errhandler(h)) return Status::ok();
+  if (h == MPI_ERRHANDLER_NULL) return Status(MPI_ERR_ARG, "errhandler is MPI_ERRHANDLER_NULL");
+  const UserErrhandler* u = user_errhandler(h);
+  if (u == nullptr || u->freed) return Status(MPI_ERR_ARG, "invalid error handler " + std::to_string(h));
+  if (u->kind != kind)
+    return Status(MPI_ERR_ARG, "error handler " + std::to_string(h) + " was created for " + kind_name(u->kind) +
+                                   ", not " + kind_name(kind));
+  return Status::ok();
+}
+
 }  // namespace
 
 bool is_valid_errhandler(MPI_Errhandler handler) {
-  if (handler == MPI_ERRORS_ARE_FATAL || handler == MPI_ERRORS_RETURN || handler == MPI_ERRORS_ABORT) return true;
+  if (is_predefined_errhandler(handler)) return true;
   const UserErrhandler* u = user_errhandler(handler);
   return u != nullptr && !u->freed;
 }
 
 MPI_Errhandler create_user_errhandler(MPI_Comm_errhandler_function* fn) {
-  user_errhandlers().push_back(UserErrhandler{fn, false});
-  return static_cast<MPI_Errhandler>(kUserErrhTag | static_cast<std::uint32_t>(user_errhandlers().size() - 1));
+  return make_user_errhandler(ErrhKind::comm, fn);
 }
 
 bool free_user_errhandler(MPI_Errhandler h) {
@@ -103,12 +137,41 @@ bool free_user_errhandler(MPI_Errhandler h) {
   return true;
 }
 
-// Calls a user handler with the communicator and code; false if h is not one.
+// Calls a user communicator handler with the communicator and code; false
+// if h is not one.
 bool call_user_errhandler(MPI_Errhandler h, MPI_Comm comm, int code) {
   UserErrhandler* u = user_errhandler(h);
-  if (u == nullptr) return false;
-  u->fn(&comm, &code);
+  if (u == nullptr || u->kind != ErrhKind::comm) return false;
+  reinterpret_cast<MPI_Comm_errhandler_function*>(u->fn)(&comm, &code);
   return true;
+}
+
+namespace {
+
+// The default error handler for file errors: MPI_FILE_NULL's (MPI-3.1
+// §13.7), MPI_ERRORS_RETURN until MPI_File_set_errhandler(MPI_FILE_NULL)
+// changes it. No file can be opened yet, so every file error is one on
+// MPI_FILE_NULL or on an invalid handle, and goes to it.
+MPI_Errhandler g_file_null_errhandler = MPI_ERRORS_RETURN;
+
+}  // namespace
+
+// Calls a user file handler; false if h is not one.
+bool call_user_file_errhandler(MPI_Errhandler h, MPI_File fh, int code) {
+  UserErrhandler* u = user_errhandler(h);
+  if (u == nullptr || u->kind != ErrhKind::file) return false;
+  reinterpret_cast<MPI_File_errhandler_function*>(u->fn)(&fh, &code);
+  return true;
+}
+
+// Reports a file error through the default file error handler (see above).
+int report_file(const char* function, MPI_File fh, const Status& status) {
+  Status named(status.error_class(), std::string(function) + ": " + status.message());
+  int code = errors::code_from_status(named);
+  MPI_Errhandler h = g_file_null_errhandler;
+  if (h == MPI_ERRORS_RETURN) return code;
+  if (call_user_file_errhandler(h, fh, code)) return code;
+  fatal(function, code, named.message());
 }
 
 int report(const char* function, MPI_Comm comm, const Status& status) {
@@ -194,8 +257,8 @@ int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler) {
   constexpr const char* fn = "MPI_Comm_set_errhandler";
   parley::Communicator* c = parley::c::lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
-  if (!parley::c::is_valid_errhandler(errhandler))
-    return report(fn, comm, Status(MPI_ERR_ARG, "invalid error handler " + std::to_string(errhandler)));
+  if (Status st = parley::c::check_errhandler_for(errhandler, parley::c::ErrhKind::comm); !st)
+    return report(fn, comm, st);
   c->set_errhandler(errhandler);
   return MPI_SUCCESS;
 }
@@ -245,3 +308,96 @@ int PMPI_Errhandler_create(MPI_Comm_errhandler_function* comm_errhandler_fn, MPI
 }
 int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler) { return PMPI_Comm_set_errhandler(comm, errhandler); }
 int PMPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler* errhandler) { return PMPI_Comm_get_errhandler(comm, errhandler); }
+
+// --- windows and files (MPI-3.1 §8.3.2, §8.3.3) ----------------------------
+// Handlers for windows and files can be made, freed and attached to what
+// exists: no window can be created yet, so every window handle is invalid
+// (MPI_ERR_WIN through WORLD's handler, as for any invalid handle); no file
+// can be opened yet, so the one file object is MPI_FILE_NULL, whose handler
+// is the default for file errors and can be read and replaced.
+
+namespace {
+
+Status invalid_win(MPI_Win win) {
+  if (win == MPI_WIN_NULL) return Status(MPI_ERR_WIN, "window is MPI_WIN_NULL");
+  return Status(MPI_ERR_WIN, "invalid window handle " + std::to_string(win) +
+                                 " (no window exists: one-sided communication is not implemented yet)");
+}
+
+Status invalid_file() {
+  return Status(MPI_ERR_FILE, "invalid file handle (no file is open: MPI-IO is not implemented yet)");
+}
+
+}  // namespace
+
+int PMPI_Win_create_errhandler(MPI_Win_errhandler_function* win_errhandler_fn, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_Win_create_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (win_errhandler_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_errhandler_fn"));
+  if (errhandler == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("errhandler"));
+  *errhandler = parley::c::make_user_errhandler(parley::c::ErrhKind::win, win_errhandler_fn);
+  return MPI_SUCCESS;
+}
+
+int PMPI_Win_set_errhandler(MPI_Win win, MPI_Errhandler errhandler) {
+  constexpr const char* fn = "MPI_Win_set_errhandler";
+  (void)errhandler;
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+}
+
+int PMPI_Win_get_errhandler(MPI_Win win, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_Win_get_errhandler";
+  (void)errhandler;
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+}
+
+int PMPI_Win_call_errhandler(MPI_Win win, int errorcode) {
+  constexpr const char* fn = "MPI_Win_call_errhandler";
+  (void)errorcode;
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+}
+
+int PMPI_File_create_errhandler(MPI_File_errhandler_function* file_errhandler_fn, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_File_create_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, MPI_FILE_NULL, st);
+  if (file_errhandler_fn == nullptr)
+    return parley::c::report_file(fn, MPI_FILE_NULL, parley::c::null_arg("file_errhandler_fn"));
+  if (errhandler == nullptr) return parley::c::report_file(fn, MPI_FILE_NULL, parley::c::null_arg("errhandler"));
+  *errhandler = parley::c::make_user_errhandler(parley::c::ErrhKind::file, file_errhandler_fn);
+  return MPI_SUCCESS;
+}
+
+int PMPI_File_set_errhandler(MPI_File file, MPI_Errhandler errhandler) {
+  constexpr const char* fn = "MPI_File_set_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, file, st);
+  if (file != MPI_FILE_NULL) return parley::c::report_file(fn, file, invalid_file());
+  if (Status st = parley::c::check_errhandler_for(errhandler, parley::c::ErrhKind::file); !st)
+    return parley::c::report_file(fn, file, st);
+  parley::c::g_file_null_errhandler = errhandler;
+  return MPI_SUCCESS;
+}
+
+int PMPI_File_get_errhandler(MPI_File file, MPI_Errhandler* errhandler) {
+  constexpr const char* fn = "MPI_File_get_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, file, st);
+  if (file != MPI_FILE_NULL) return parley::c::report_file(fn, file, invalid_file());
+  if (errhandler == nullptr) return parley::c::report_file(fn, file, parley::c::null_arg("errhandler"));
+  *errhandler = parley::c::g_file_null_errhandler;
+  return MPI_SUCCESS;
+}
+
+int PMPI_File_call_errhandler(MPI_File fh, int errorcode) {
+  constexpr const char* fn = "MPI_File_call_errhandler";
+  if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, fh, st);
+  if (fh != MPI_FILE_NULL) return parley::c::report_file(fn, fh, invalid_file());
+  // MPI_FILE_NULL's handler is invoked with the user's code; when it
+  // returns, the call succeeds (as MPI_Comm_call_errhandler does).
+  MPI_Errhandler h = parley::c::g_file_null_errhandler;
+  if (h == MPI_ERRORS_RETURN) return MPI_SUCCESS;
+  if (parley::c::call_user_file_errhandler(h, fh, errorcode)) return MPI_SUCCESS;
+  (void)parley::c::report_file(fn, fh, Status(parley::errors::class_of(errorcode), parley::errors::string_of(errorcode)));
+  return MPI_SUCCESS;
+}

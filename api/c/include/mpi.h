@@ -472,8 +472,8 @@ typedef void (MPI_Handler_function)(MPI_Comm *comm, int *error_code, ...);
 #define MPI_ERR_PROC_ABORTED          76
 #define MPI_ERR_VALUE_TOO_LARGE       77
 #define MPI_T_ERR_NOT_SUPPORTED       78
-/* Largest code a predefined class may have; user classes/codes come from
- * MPI_Add_error_class/code and stay at or below it. */
+/* Largest code a predefined class may have; user classes/codes from
+ * MPI_Add_error_class/code lie above it (MPI_LASTUSEDCODE is the largest). */
 #define MPI_ERR_LASTCODE              0x3fffffff
 
 /* ---- The info object (MPI-4.0 10) --------------------------------------- */
