@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "coll/algorithms.hpp"
+#include "coll/shm.hpp"
 #include "coll_stage.hpp"
 #include "datatype/pack.hpp"
 #include "op/op_handles.hpp"
@@ -32,6 +33,10 @@ namespace {
 
 struct CommSeq {
   std::uint32_t next = 0;
+  // The shared-memory team, made at the first collective that wants it.
+  enum class Shm : std::uint8_t { untried, ready, unavailable } shm = Shm::untried;
+  std::unique_ptr<coll::shm::Team> team;
+  int take_tag() { return -1000 - static_cast<int>(next++ % (1u << 24)) * coll::kTagsPerCollective; }
 };
 
 int delete_seq(MPI_Comm, int, void* value, void*) {
@@ -93,7 +98,9 @@ std::optional<dt::BasicKind> leaf_kind(const dt::Type* t, bool& mixed) {
 
 }  // namespace
 
-int next_tag(MPI_Comm comm) {
+namespace {
+
+CommSeq& seq_of(MPI_Comm comm) {
   if (seq_keyval == MPI_KEYVAL_INVALID)
     (void)PMPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, delete_seq, &seq_keyval, nullptr);
   void* value = nullptr;
@@ -103,10 +110,26 @@ int next_tag(MPI_Comm comm) {
     value = new CommSeq;
     (void)PMPI_Comm_set_attr(comm, seq_keyval, value);
   }
-  auto* seq = static_cast<CommSeq*>(value);
-  // Below the internal tags of the communicator constructors (-100..-103);
-  // each collective owns kTagsPerCollective tags.
-  return -1000 - static_cast<int>(seq->next++ % (1u << 24)) * coll::kTagsPerCollective;
+  return *static_cast<CommSeq*>(value);
+}
+
+}  // namespace
+
+// Below the internal tags of the communicator constructors (-100..-103);
+// each collective owns kTagsPerCollective tags.
+int next_tag(MPI_Comm comm) { return seq_of(comm).take_tag(); }
+
+coll::shm::Team* shm_team(MPI_Comm comm, Communicator& c) {
+  CommSeq& seq = seq_of(comm);
+  if (seq.shm == CommSeq::Shm::untried) {
+    if (coll::shm::eligible(c)) {
+      const int tag_name = seq.take_tag();
+      const int tag_ack = seq.take_tag();
+      seq.team = coll::shm::Team::create(c, tag_name, tag_ack);
+    }
+    seq.shm = seq.team ? CommSeq::Shm::ready : CommSeq::Shm::unavailable;
+  }
+  return seq.team.get();
 }
 
 void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
@@ -183,12 +206,12 @@ Status checked_blocks(bool varying_form, const void* buf, int n, int count, cons
   return Status::ok();
 }
 
-Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out) {
+Status setup_reducer(coll::Reducer& r, ReduceHolds& holds, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t,
+                      ReduceSetup& out) {
   op::Op* o = op::acquire_op(op_handle);
   if (o == nullptr)
     return Status(MPI_ERR_OP, op_handle == MPI_OP_NULL ? "op is MPI_OP_NULL" : "invalid op handle");
-  s.at_exit([o] { o->release(); });
-  coll::Reducer& r = s.reducer();
+  holds.op = o;
   r.op = o;
   if (std::optional<op::ElementType> et = op::predefined_element_type(type_handle)) {
     r.element = *et;
@@ -210,7 +233,7 @@ Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handl
                                   "supported yet");
     if (!o->is_predefined() && out.packed) {
       t->retain();
-      s.at_exit([t] { t->release(); });
+      holds.type = t;
       r.unpacked_type = t;
     }
   }
@@ -220,6 +243,21 @@ Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handl
     if (Status st = op::check(*o, r.element); !st) return st;
   }
   return Status::ok();
+}
+
+Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out) {
+  ReduceHolds holds;
+  Status st = setup_reducer(s.reducer(), holds, op_handle, type_handle, t, out);
+  if (holds.op != nullptr) s.at_exit([o = holds.op] { o->release(); });
+  if (holds.type != nullptr) s.at_exit([ty = holds.type] { ty->release(); });
+  holds.op = nullptr;
+  holds.type = nullptr;
+  return st;
+}
+
+ReduceHolds::~ReduceHolds() {
+  if (op != nullptr) op->release();
+  if (type != nullptr) type->release();
 }
 
 std::byte* reduce_in(coll::Schedule& s, const ReduceSetup& rs, const void* buf, std::int64_t count, dt::Type* t) {
@@ -305,6 +343,14 @@ using parley::c::require_initialized;
 int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
   COLL_TRY(intracomm(comm, c));
+  if (request == nullptr && coll::prefer_shm(coll::Collective::barrier, 0, c->local_size())) {
+    if (coll::shm::Team* team = shm_team(comm, *c)) {
+      Runtime::get().set_current_call(fn);
+      team->barrier();
+      Runtime::get().set_current_call(nullptr);
+      return MPI_SUCCESS;
+    }
+  }
   auto s = schedule(*c, comm);
   coll::barrier(*s);
   return start(fn, comm, c, std::move(s), request);
@@ -319,6 +365,25 @@ int bcast(const char* fn, void* buf, std::int64_t count, MPI_Datatype type, int 
   COLL_TRY(datatype(type, "datatype", t));
   COLL_TRY(root_ok(*c, root));
   COLL_TRY(buffer_ok(buf, count, type, t, "buffer"));
+  const auto bytes = static_cast<std::size_t>(count * t->size());
+  // The path depends on the byte count only (the datatypes of the ranks may
+  // differ in layout): noncontiguous data goes through a packed copy.
+  if (request == nullptr && coll::prefer_shm(coll::Collective::bcast, bytes, c->local_size())) {
+    if (coll::shm::Team* team = shm_team(comm, *c)) {
+      if (bytes == 0) return MPI_SUCCESS;
+      Runtime::get().set_current_call(fn);
+      if (t->is_contiguous()) {
+        team->bcast(static_cast<std::byte*>(buf) + t->true_lb(), bytes, root);
+      } else {
+        std::vector<std::byte> packed(bytes);
+        if (c->rank() == root) dt::pack(buf, count, *t, 0, packed.data(), bytes);
+        team->bcast(packed.data(), bytes, root);
+        if (c->rank() != root) dt::unpack(packed.data(), bytes, buf, count, *t, 0);
+      }
+      Runtime::get().set_current_call(nullptr);
+      return MPI_SUCCESS;
+    }
+  }
   auto s = schedule(*c, comm);
   const std::vector<Block> blocks = uniform(buf, 1, count, t);
   const bool is_root = c->rank() == root;
@@ -545,6 +610,39 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
     COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may only be MPI_IN_PLACE at the root"));
   if (!in_place) COLL_TRY(buffer_ok(sbuf, count, type, t, "sendbuf"));
   if (gets_result) COLL_TRY(buffer_ok(rbuf, count, type, t, "recvbuf"));
+  if (request == nullptr && (kind == Red::reduce || kind == Red::allreduce) && c->local_size() > 1) {
+    const auto whole = static_cast<std::size_t>(count) * static_cast<std::size_t>(t->size());
+    const auto which = kind == Red::reduce ? coll::Collective::reduce : coll::Collective::allreduce;
+    if (coll::prefer_shm(which, whole, c->local_size())) {
+      if (coll::shm::Team* team = shm_team(comm, *c)) {
+        coll::Reducer r;
+        ReduceHolds holds;
+        ReduceSetup rs;
+        COLL_TRY(setup_reducer(r, holds, op, type, t, rs));
+        const std::ptrdiff_t lb = count ? t->true_lb() : 0;
+        const void* user_in = in_place ? rbuf : sbuf;
+        const void* in = static_cast<const std::byte*>(user_in) + lb;
+        void* out = gets_result ? static_cast<std::byte*>(rbuf) + lb : nullptr;
+        const auto ucount = static_cast<std::size_t>(count);
+        std::vector<std::byte> packed_in, packed_out;  // noncontiguous types: the packed stream
+        if (rs.packed) {
+          packed_in.resize(whole);
+          dt::pack(user_in, count, *t, 0, packed_in.data(), whole);
+          in = packed_in.data();
+          if (gets_result) {
+            packed_out.resize(whole);
+            out = packed_out.data();
+          }
+        }
+        Runtime::get().set_current_call(fn);
+        Status st = kind == Red::reduce ? team->reduce(in, out, ucount, rs.item_bytes, r, root)
+                                        : team->allreduce(in, out, ucount, rs.item_bytes, r);
+        Runtime::get().set_current_call(nullptr);
+        if (st && rs.packed && gets_result) dt::unpack(packed_out.data(), whole, rbuf, count, *t, 0);
+        return st ? MPI_SUCCESS : report(fn, comm, st);
+      }
+    }
+  }
   auto s = schedule(*c, comm);
   ReduceSetup rs;
   COLL_TRY(setup_reduce(*s, op, type, t, rs));

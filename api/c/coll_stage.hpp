@@ -16,6 +16,7 @@
 #include "datatype_table.hpp"
 #include <string>
 #include "coll/schedule.hpp"
+#include "coll/shm.hpp"
 #include "datatype/type.hpp"
 
 namespace parley::c::coll_stage {
@@ -23,6 +24,9 @@ namespace parley::c::coll_stage {
 // The tag of the next collective on comm: every process calls collectives
 // on a communicator in the same order, so the sequence agrees everywhere.
 int next_tag(MPI_Comm comm);
+// comm's shared-memory team, made (collectively) on first use; nullptr when
+// comm cannot have one. Call only where every rank of comm calls it.
+coll::shm::Team* shm_team(MPI_Comm comm, Communicator& c);
 
 // One block of user data: count items of type at base + byte_disp.
 struct Block {
@@ -64,6 +68,17 @@ struct ReduceSetup {
   std::size_t item_bytes = 0;
   bool packed = false;
 };
+// What a reducer set up without a schedule holds (released on destruction).
+struct ReduceHolds {
+  op::Op* op = nullptr;
+  dt::Type* type = nullptr;
+  ReduceHolds() = default;
+  ReduceHolds(const ReduceHolds&) = delete;
+  ReduceHolds& operator=(const ReduceHolds&) = delete;
+  ~ReduceHolds();
+};
+Status setup_reducer(coll::Reducer& r, ReduceHolds& holds, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t,
+                     ReduceSetup& out);
 Status setup_reduce(coll::Schedule& s, MPI_Op op_handle, MPI_Datatype type_handle, dt::Type* t, ReduceSetup& out);
 // Work buffer for input (count items of type at buf) and for output.
 std::byte* reduce_in(coll::Schedule& s, const ReduceSetup& rs, const void* buf, std::int64_t count, dt::Type* t);

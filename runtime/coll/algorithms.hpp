@@ -24,6 +24,7 @@ enum class Algorithm : std::uint8_t {
   bruck,
   linear,
   dissemination,
+  shm,  // the shared-memory team (coll/shm.hpp): blocking barrier, bcast, reduce, allreduce
 };
 
 std::string_view algorithm_name(Algorithm a);
@@ -31,6 +32,11 @@ std::string_view algorithm_name(Algorithm a);
 // not one this collective has), read once per process.
 enum class Collective : std::uint8_t { barrier, bcast, reduce, allreduce, allgather, alltoall, count_ };
 Algorithm forced(Collective c);
+// Whether a blocking collective of `bytes` (the whole message; 0 for
+// barrier) on a communicator of `size` ranks, all on this node, takes the
+// shared-memory team rather than a point-to-point schedule: the measured
+// crossovers (docs/collectives.md), unless PARLEY_COLL_<NAME> forces one.
+bool prefer_shm(Collective c, std::size_t bytes, int size);
 
 void barrier(Schedule& s);
 void bcast(Schedule& s, void* buf, std::size_t bytes, int root);

@@ -17,7 +17,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> 
 Algorithm parse(const char* v) {
   if (v == nullptr) return Algorithm::automatic;
   const std::string_view s(v);
-  for (int i = 0; i <= static_cast<int>(Algorithm::dissemination); ++i)
+  for (int i = 0; i <= static_cast<int>(Algorithm::shm); ++i)
     if (algorithm_name(static_cast<Algorithm>(i)) == s) return static_cast<Algorithm>(i);
   return Algorithm::automatic;
 }
@@ -36,6 +36,7 @@ std::string_view algorithm_name(Algorithm a) {
     case Algorithm::bruck: return "bruck";
     case Algorithm::linear: return "linear";
     case Algorithm::dissemination: return "dissemination";
+    case Algorithm::shm: return "shm";
   }
   return "auto";
 }
@@ -47,6 +48,27 @@ Algorithm forced(Collective c) {
     return t;
   }();
   return table[static_cast<std::size_t>(c)];
+}
+
+bool prefer_shm(Collective c, std::size_t bytes, int size) {
+  // PARLEY_COLL_SHM=0 turns the shared-memory team off (everything p2p).
+  static const bool disabled = [] {
+    const char* e = std::getenv("PARLEY_COLL_SHM");
+    return e != nullptr && std::string_view(e) == "0";
+  }();
+  if (disabled) return false;
+  const Algorithm f = forced(c);
+  if (f == Algorithm::shm) return true;
+  if (f != Algorithm::automatic) return false;
+  (void)bytes;
+  (void)size;
+  switch (c) {
+    case Collective::barrier:
+    case Collective::bcast:
+    case Collective::reduce:
+    case Collective::allreduce: return true;
+    default: return false;
+  }
 }
 
 }  // namespace parley::coll

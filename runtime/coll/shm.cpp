@@ -1,0 +1,242 @@
+// Shared-memory collectives (see shm.hpp). The segment of a team:
+//
+//   [Control × size]                  three cache lines per rank
+//   [set 0][set 1] ... [set kSets-1]  each: size slots of kSlot bytes (one
+//                                     per rank) and one result slot
+//
+// Step k uses set k % kSets. Flags only grow (they hold the step a rank last
+// did), so "flag >= k" means "that rank has done step k".
+#include "coll/shm.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "coll/algorithms.hpp"
+#include "engine/engine_wait.hpp"
+#include "runtime.hpp"
+
+namespace parley::coll::shm {
+namespace {
+
+Engine& engine() { return Runtime::get().engine(); }
+
+constexpr std::size_t kNameBytes = 128;
+
+// Allreduce/reduce below this many bytes: every rank (or the root) combines
+// all slots itself (one synchronisation); above it each rank combines its
+// share of the vector and the others copy it (two). PARLEY_COLL_SHM_FLAT
+// overrides (tests, crossover measurements).
+std::size_t flat_limit() {
+  static const std::size_t v = [] {
+    const char* e = std::getenv("PARLEY_COLL_SHM_FLAT");
+    return e != nullptr ? static_cast<std::size_t>(std::strtoull(e, nullptr, 10)) : std::size_t{8192};
+  }();
+  return v;
+}
+
+}  // namespace
+
+bool eligible(const Communicator& comm) {
+  if (comm.is_inter()) return false;
+  const int n = comm.local_size();
+  if (n < 2 || n > Team::kMaxRanks) return false;
+  const bootstrap::JobInfo& job = Runtime::get().job();
+  if (job.num_nodes <= 1) return true;
+  for (int r = 0; r < n; ++r)
+    if (!std::binary_search(job.local_peers.begin(), job.local_peers.end(), comm.world_rank(r))) return false;
+  return true;
+}
+
+std::size_t Team::segment_bytes(int size) {
+  return sizeof(Control) * static_cast<std::size_t>(size) + kSets * static_cast<std::size_t>(size + 1) * kSlot;
+}
+
+Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
+    : rank_(rank), size_(size), base_(base), bytes_(bytes) {}
+
+Team::~Team() {
+  if (base_ != nullptr) munmap(base_, bytes_);
+}
+
+std::byte* Team::set(std::uint64_t step) const {
+  return base_ + sizeof(Control) * static_cast<std::size_t>(size_) + (step % kSets) * set_bytes();
+}
+
+std::unique_ptr<Team> Team::create(Communicator& comm, int tag_name, int tag_ack) {
+  const int n = comm.local_size();
+  const int me = comm.rank();
+  const std::size_t bytes = segment_bytes(n);
+  char name[kNameBytes] = {};
+  std::byte* base = nullptr;
+  if (me == 0) {
+    static unsigned counter = 0;
+    const bootstrap::JobInfo& job = Runtime::get().job();
+    std::string nm = "/parley-" + job.jobid.substr(0, 60) + "-coll-" + std::to_string(job.rank) + "-" +
+                     std::to_string(counter++);
+    for (char& ch : nm)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '/' || ch == '.'))
+        ch = '_';
+    const int fd = shm_open(nm.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd >= 0) {
+      if (ftruncate(fd, static_cast<off_t>(bytes)) == 0) {
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED) base = static_cast<std::byte*>(p);
+      }
+      close(fd);
+      if (base != nullptr) std::memcpy(name, nm.c_str(), std::min(nm.size(), kNameBytes - 1));
+      else shm_unlink(nm.c_str());
+    }
+  }
+  {
+    Schedule s(comm, tag_name);
+    coll::bcast(s, name, kNameBytes, 0);
+    (void)s.run_blocking();
+  }
+  if (me != 0 && name[0] != '\0') {
+    const int fd = shm_open(name, O_RDWR, 0600);
+    if (fd >= 0) {
+      void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (p != MAP_FAILED) base = static_cast<std::byte*>(p);
+      close(fd);
+    }
+  }
+  // Everyone says whether it mapped the segment; once rank 0 has heard from
+  // all, nobody opens the name any more and it is unlinked.
+  std::vector<std::byte> ok(static_cast<std::size_t>(n));
+  std::vector<std::size_t> one(static_cast<std::size_t>(n), 1), displs(static_cast<std::size_t>(n));
+  for (int r = 0; r < n; ++r) displs[static_cast<std::size_t>(r)] = static_cast<std::size_t>(r);
+  ok[static_cast<std::size_t>(me)] = std::byte{base != nullptr ? std::uint8_t{1} : std::uint8_t{0}};
+  {
+    Schedule s(comm, tag_ack);
+    coll::allgatherv(s, nullptr, ok.data(), one.data(), displs.data());
+    (void)s.run_blocking();
+  }
+  if (me == 0 && name[0] != '\0') shm_unlink(name);
+  bool all = true;
+  for (std::byte b : ok) all &= b == std::byte{1};
+  if (!all) {
+    if (base != nullptr) munmap(base, bytes);
+    return nullptr;
+  }
+  return std::unique_ptr<Team>(new Team(me, n, base, bytes));
+}
+
+void Team::wait_one(int r, Flag Control::*field, std::uint64_t value) const {
+  std::atomic<std::uint64_t>& f = (ctl(r).*field).value;
+  if (f.load(std::memory_order_acquire) >= value) return;
+  engine().wait_until([&f, value] { return f.load(std::memory_order_acquire) >= value; });
+}
+
+void Team::wait_all(Flag Control::*field, std::uint64_t value) const {
+  int next = 0;
+  auto all_there = [&] {
+    for (; next < size_; ++next)
+      if (next != rank_ && (ctl(next).*field).value.load(std::memory_order_acquire) < value) return false;
+    return true;
+  };
+  if (all_there()) return;
+  engine().wait_until(all_there);
+}
+
+void Team::wait_free(std::uint64_t step) const {
+  if (step > kSets) wait_all(&Control::finished, step - kSets);
+}
+
+void Team::post(Flag Control::*field, std::uint64_t step) const {
+  (ctl(rank_).*field).value.store(step, std::memory_order_release);
+}
+
+void Team::barrier() {
+  const std::uint64_t k = ++step_;
+  post(&Control::arrived, k);
+  wait_all(&Control::arrived, k);
+  post(&Control::finished, k);
+}
+
+void Team::bcast(void* buf, std::size_t bytes, int root) {
+  auto* p = static_cast<std::byte*>(buf);
+  for (std::size_t off = 0; off < bytes; off += kBcastChunk) {
+    const std::size_t len = std::min(kBcastChunk, bytes - off);
+    const std::uint64_t k = ++step_;
+    if (rank_ == root) {
+      wait_free(k);
+      std::memcpy(set(k), p + off, len);
+      post(&Control::arrived, k);
+    } else {
+      wait_one(root, &Control::arrived, k);
+      std::memcpy(p + off, set(k), len);
+    }
+    post(&Control::finished, k);
+  }
+}
+
+Status Team::reduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
+                    int root) {
+  const std::size_t bytes = count * item_bytes;
+  if (bytes == 0) return Status::ok();
+  if (bytes > flat_limit() || bytes > kSlot) return reduce_chunked(send, recv, count, item_bytes, r, root);
+  // Flat: everyone leaves its vector in its slot, the root combines them.
+  const std::uint64_t k = ++step_;
+  wait_free(k);
+  std::memcpy(slot(k, rank_), send, bytes);
+  post(&Control::arrived, k);
+  Status st;
+  if (root < 0 || rank_ == root) {
+    wait_all(&Control::arrived, k);
+    // out = a0 op (a1 op (... op a_{n-1})): lower ranks' data as `in`.
+    std::memcpy(recv, slot(k, size_ - 1), bytes);
+    for (int q = size_ - 2; q >= 0 && st; --q) st = r.apply(slot(k, q), recv, count);
+  }
+  post(&Control::finished, k);
+  return st;
+}
+
+Status Team::allreduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r) {
+  return reduce(send, recv, count, item_bytes, r, -1);
+}
+
+// Chunks of up to kSlot bytes: everyone copies its chunk in, combines its
+// share (a contiguous run of items) of all ranks' chunks into the result
+// slot, and then everyone (allreduce, root < 0) or the root copies it out.
+Status Team::reduce_chunked(const void* send, void* recv, std::size_t count, std::size_t item_bytes,
+                            const Reducer& r, int root) {
+  const std::size_t per_chunk = std::max<std::size_t>(1, kSlot / item_bytes);
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  const bool gets_result = root < 0 || rank_ == root;
+  const auto n = static_cast<std::size_t>(size_);
+  const auto me = static_cast<std::size_t>(rank_);
+  Status st;
+  for (std::size_t first = 0; first < count; first += per_chunk) {
+    const std::size_t items = std::min(per_chunk, count - first);
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    std::memcpy(slot(k, rank_), in + first * item_bytes, items * item_bytes);
+    post(&Control::arrived, k);
+    wait_all(&Control::arrived, k);
+    // My share: items [lo, hi) of this chunk.
+    const std::size_t lo = items * me / n;
+    const std::size_t hi = items * (me + 1) / n;
+    if (hi > lo) {
+      std::byte* res = result(k) + lo * item_bytes;
+      std::memcpy(res, slot(k, size_ - 1) + lo * item_bytes, (hi - lo) * item_bytes);
+      for (int q = size_ - 2; q >= 0 && st; --q) st = r.apply(slot(k, q) + lo * item_bytes, res, hi - lo);
+    }
+    post(&Control::reduced, k);
+    if (gets_result) {
+      wait_all(&Control::reduced, k);
+      std::memcpy(out + first * item_bytes, result(k), items * item_bytes);
+    }
+    post(&Control::finished, k);
+  }
+  return st;
+}
+
+}  // namespace parley::coll::shm

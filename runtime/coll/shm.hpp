@@ -1,0 +1,93 @@
+// Shared-memory collectives for a communicator whose ranks are all on this
+// node: barrier, bcast, reduce and allreduce through a segment of the
+// communicator's own, with flags in shared memory and no point-to-point
+// message on the way (docs/collectives.md, "Shared-memory collectives").
+//
+// Every rank keeps the same step counter (collectives run in the same order
+// everywhere); each step uses one of kSets buffer sets in turn, and a rank
+// only writes a set once every rank has finished the step that last used it.
+// Waiting goes through Engine::wait_until: it progresses the engine (so
+// nonblocking collectives and point-to-point keep moving) and spins briefly,
+// then yields — at once when the node is oversubscribed.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "base/status.hpp"
+#include "coll/schedule.hpp"
+#include "comm/communicator.hpp"
+
+namespace parley::coll::shm {
+
+// Whether comm could use a team: an intracommunicator of 2..kMaxRanks ranks,
+// all on this node. Cheap; the same answer on every rank of comm.
+bool eligible(const Communicator& comm);
+
+class Team {
+ public:
+  static constexpr int kMaxRanks = 64;
+  static constexpr int kSets = 4;
+  static constexpr std::size_t kSlot = 128 * 1024;  // per-rank bytes of a set
+  static constexpr std::size_t kBcastChunk = 64 * 1024;
+
+  // Collective over comm (every rank calls it at the same point): rank 0
+  // creates the segment and sends its name over two internal collectives
+  // tagged tag_name and tag_ack; nullptr on every rank if any rank could not
+  // map it.
+  static std::unique_ptr<Team> create(Communicator& comm, int tag_name, int tag_ack);
+  ~Team();
+  Team(const Team&) = delete;
+  Team& operator=(const Team&) = delete;
+
+  void barrier();
+  void bcast(void* buf, std::size_t bytes, int root);
+  // send == recv allowed (in place). recv is significant at root only.
+  // Combines in rank order (lower ranks' data as `in`), so non-commutative
+  // ops are right. Reducer errors are returned after the collective is done.
+  Status reduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
+                int root);
+  Status allreduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r);
+
+ private:
+  struct alignas(64) Flag {
+    std::atomic<std::uint64_t> value;
+    char pad[64 - sizeof(std::atomic<std::uint64_t>)];
+  };
+  // Per rank: arrived (data of the step is in its slot), reduced (its part of
+  // the step's result is written), finished (done reading the step's set).
+  struct Control {
+    Flag arrived;
+    Flag reduced;
+    Flag finished;
+  };
+
+  Team(int rank, int size, std::byte* base, std::size_t bytes);
+  static std::size_t segment_bytes(int size);
+
+  Control& ctl(int r) const { return reinterpret_cast<Control*>(base_)[r]; }
+  std::byte* set(std::uint64_t step) const;
+  std::byte* slot(std::uint64_t step, int r) const { return set(step) + static_cast<std::size_t>(r) * kSlot; }
+  std::byte* result(std::uint64_t step) const { return slot(step, size_); }
+  std::size_t set_bytes() const { return static_cast<std::size_t>(size_ + 1) * kSlot; }
+
+  // Waits until every rank (but this one) has `field` >= value.
+  void wait_all(Flag Control::*field, std::uint64_t value) const;
+  void wait_one(int r, Flag Control::*field, std::uint64_t value) const;
+  // Before writing the set of `step`: every rank is done with its last use.
+  void wait_free(std::uint64_t step) const;
+  void post(Flag Control::*field, std::uint64_t step) const;
+
+  Status reduce_chunked(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
+                        int root);
+
+  int rank_;
+  int size_;
+  std::byte* base_;
+  std::size_t bytes_;
+  std::uint64_t step_ = 0;
+};
+
+}  // namespace parley::coll::shm
