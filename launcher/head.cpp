@@ -586,8 +586,15 @@ void Head::on_timers() {
   if (phase_ == Phase::ending && !daemons_killed_ && now >= daemon_kill_at_) {
     // Daemons that do not end in time are killed; their ranks follow by
     // PR_SET_PDEATHSIG, and the files they leave are removed below.
-    for (auto& d : daemons_)
+    for (auto& d : daemons_) {
       if (!d.reaped && d.pid > 0) ::kill(-d.pid, SIGKILL);
+      // A remote daemon outlives its agent (ssh): closing its connection
+      // is what makes it kill its ranks and exit.
+      if (!d.local && !d.eof) {
+        d.eof = true;
+        d.ch.close_all();
+      }
+    }
     daemons_killed_ = true;
   }
 }

@@ -106,7 +106,8 @@ class Job:
         return [f"{p}: {c}" for p, c in self.marked_processes()], files
 
 
-class MultiHostTest(unittest.TestCase):
+class MultiHostBase(unittest.TestCase):
+    """Hosts per case, and the check that nothing is left behind."""
     HOSTS = 3
 
     def setUp(self):
@@ -156,6 +157,8 @@ class MultiHostTest(unittest.TestCase):
             for ppn in (1, 2):
                 yield self.hosts.names[:nhosts], ppn
 
+
+class MultiHostTest(MultiHostBase):
     # ---- placement, job information, fences ----
 
     def test_hello(self):
@@ -359,6 +362,31 @@ class MultiHostTest(unittest.TestCase):
             self.assertEqual(len(out.splitlines()), 3)
         finally:
             os.unlink(f.name)
+
+
+class MultiHostMpiTest(MultiHostBase):
+    """MPI programs (tests/mpi) across 2 and 3 hosts, ranks on different
+    hosts talking over libfabric (transport/ofi)."""
+
+    def mpi_case(self, env_var, ok_text, layouts, extra_env=None):
+        prog = os.environ.get(env_var)
+        self.assertTrue(prog, f"{env_var} is not set")
+        for nhosts, ppn in layouts:
+            with self.subTest(hosts=nhosts, ppn=ppn):
+                n = nhosts * ppn
+                rc, out, err = self.run_job(self.on(self.hosts.names[:nhosts], ["-ppn", str(ppn), "--timeout", "60"]) +
+                                            [prog], env=extra_env)
+                self.assertEqual(rc, 0, f"stdout {out[-2000:]!r} stderr {err[-2000:]!r}")
+                self.assertEqual(len([l for l in out.splitlines() if ok_text in l]), n, out[-2000:])
+
+    def test_mpi_hello(self):
+        self.mpi_case("MPI_HELLO", "hello rank=", [(2, 1), (2, 2), (3, 1), (3, 2)])
+
+    def test_mpi_p2p(self):
+        self.mpi_case("MPI_P2P_TEST", "p2p ok", [(2, 1), (3, 2)])
+
+    def test_mpi_coll(self):
+        self.mpi_case("MPI_COLL_TEST", "coll ok", [(2, 2), (3, 1)])
 
 
 if __name__ == "__main__":
