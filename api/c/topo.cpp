@@ -1,7 +1,9 @@
 // Virtual topologies on the C ABI (MPI-3.1 chapter 7): Cartesian, graph and
 // distributed-graph communicators and their queries. The arithmetic is in
 // runtime/topo; the communicators come from the runtime's split. `reorder`
-// is accepted and ranks are kept (every process here shares one node).
+// in MPI_Cart_create groups each node's processes on consecutive ranks
+// (neighbouring coordinates); graph and distributed-graph creation accept it
+// and keep the ranks.
 #include <mpi.h>
 
 #include <algorithm>
@@ -43,11 +45,19 @@ Status check_intra(const Communicator& c) {
   return Status::ok();
 }
 
-// The processes of comm_old with rank below n keep their ranks in a new
-// communicator carrying topo; the rest get MPI_COMM_NULL.
-int make_topo_comm(const char* fn, MPI_Comm comm_old, Communicator& c, int n, TopoPtr topo, MPI_Comm* out) {
+// The processes of comm_old with rank below n get a new communicator
+// carrying topo; the rest get MPI_COMM_NULL. They keep their ranks, unless
+// `by_node`: then the ranks of one node come out consecutive (nodes in the
+// order of their lowest world rank, each node's processes in their old
+// order), so that in a row-major grid a node holds neighbouring
+// coordinates. On one node that is the identity.
+int make_topo_comm(const char* fn, MPI_Comm comm_old, Communicator& c, int n, TopoPtr topo, MPI_Comm* out,
+                   bool by_node = false) {
   int color = c.rank() < n ? 0 : MPI_UNDEFINED;
-  auto made = parley::comm::split(c, color, c.rank(), MPI_UNDEFINED);
+  // split orders by (key, old rank): the node's name as the key is enough.
+  const auto& job = parley::Runtime::get().job();
+  int key = by_node ? (job.local_peers.empty() ? job.rank : job.local_peers.front()) : c.rank();
+  auto made = parley::comm::split(c, color, key, MPI_UNDEFINED);
   if (made.is_ok() && made.value()) made.value()->set_topology(std::move(topo));
   return parley::c::finish_new_comm(fn, comm_old, &c, std::move(made), false, out);
 }
@@ -65,7 +75,6 @@ int PMPI_Dims_create(int nnodes, int ndims, int dims[]) {
 int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int periods[], int reorder,
                      MPI_Comm* comm_cart) {
   constexpr const char* fn = "MPI_Cart_create";
-  (void)reorder;
   Communicator* cp = nullptr;
   int rc = with_comm(fn, comm_old, [&](Communicator& c) {
     cp = &c;
@@ -86,7 +95,7 @@ int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int p
   t->kind = Topology::Kind::cart;
   t->dims.assign(dims, dims + ndims);
   for (int i = 0; i < ndims; ++i) t->periods.push_back(periods[i] ? 1 : 0);
-  return make_topo_comm(fn, comm_old, *cp, n.value(), std::move(t), comm_cart);
+  return make_topo_comm(fn, comm_old, *cp, n.value(), std::move(t), comm_cart, reorder != 0);
 }
 
 int PMPI_Cartdim_get(MPI_Comm comm, int* ndims) {

@@ -1,7 +1,8 @@
 /* Virtual topologies at any size: a Cartesian grid from MPI_Dims_create in
  * 1-3 dimensions (periodic and not) with shift exchanges checked against
  * coordinates, Cart_sub, graph and distributed-graph neighbours, and
- * Topo_test. Prints "topo ok" per rank. */
+ * Topo_test, and reorder=1 giving a permutation of the ranks (the identity
+ * on one node). Prints "topo ok" per rank. */
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,45 @@ static void test_graph(int rank, int size) {
   CHECK(status == MPI_UNDEFINED);
 }
 
+/* MPI_Cart_create with reorder=1 over the first n ranks: every member's
+ * new rank is distinct and below n (a permutation), coordinates round-trip,
+ * and with all processes on one node the ranks are kept. */
+static void test_reorder(int size, int n, int ndims) {
+  int dims[3] = {0, 0, 0}, periods[3] = {1, 0, 1};
+  OK(MPI_Dims_create(n, ndims, dims));
+  MPI_Comm cart, node;
+  OK(MPI_Cart_create(MPI_COMM_WORLD, ndims, dims, periods, 1, &cart));
+  OK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  int node_size;
+  OK(MPI_Comm_size(node, &node_size));
+  OK(MPI_Comm_free(&node));
+  /* Everyone learns everyone's new rank (-1: left out). */
+  int mine = -1, all[64];
+  if (cart != MPI_COMM_NULL) OK(MPI_Comm_rank(cart, &mine));
+  OK(MPI_Allgather(&mine, 1, MPI_INT, all, 1, MPI_INT, MPI_COMM_WORLD));
+  int seen[64] = {0}, members = 0;
+  for (int w = 0; w < size; ++w) {
+    if (all[w] < 0) continue;
+    CHECK(all[w] < n && !seen[all[w]]);
+    seen[all[w]] = 1;
+    ++members;
+    if (node_size == size) CHECK(all[w] == w);
+  }
+  CHECK(members == n);
+  if (cart != MPI_COMM_NULL) {
+    int coords[3], back = -1;
+    OK(MPI_Cart_coords(cart, mine, ndims, coords));
+    OK(MPI_Cart_rank(cart, coords, &back));
+    CHECK(back == mine);
+    /* A shift exchange along dimension 0 still pairs up. */
+    int src, dst, got = -1;
+    OK(MPI_Cart_shift(cart, 0, 1, &src, &dst));
+    OK(MPI_Sendrecv(&mine, 1, MPI_INT, dst, 7, &got, 1, MPI_INT, src, 7, cart, MPI_STATUS_IGNORE));
+    CHECK(got == (src == MPI_PROC_NULL ? -1 : src));
+    OK(MPI_Comm_free(&cart));
+  }
+}
+
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int size;
@@ -141,6 +181,10 @@ int main(int argc, char** argv) {
     if (c != MPI_COMM_NULL) OK(MPI_Comm_free(&c));
   }
   test_graph(g_rank, size);
+  for (int nd = 1; nd <= 3; ++nd) {
+    test_reorder(size, size, nd);
+    if (size > 2) test_reorder(size, size - 1, nd);
+  }
   printf("topo ok\n");
   MPI_Finalize();
   return 0;
