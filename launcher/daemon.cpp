@@ -83,6 +83,7 @@ void Daemon::on_launch(const std::string& payload) {
     w.str(plan_.hostnames[plan_.node_id]).u32(static_cast<std::uint32_t>(ranks_.size()));
     for (const auto& lr : ranks_) w.u32(lr.rank).i32(lr.pid);
     head_.send(MsgType::launched, w.data());
+    tree_start();
     return;
   }
   head_.send(MsgType::launch_failed, Writer().str(error).data());
@@ -111,6 +112,8 @@ void Daemon::handle(const Message& m) {
   switch (m.type) {
     case MsgType::launch: on_launch(m.payload); break;
     case MsgType::fence_done: complete_fence(r); break;
+    case MsgType::tree_setup: on_tree_setup(r); break;
+    case MsgType::fence_relay: on_fence_relay(m.payload); break;
     case MsgType::publish_done: complete_op(r); break;
     case MsgType::lookup_done: complete_lookup(r); break;
     case MsgType::signal_ranks: signal_ranks(r.i32()); break;
@@ -228,6 +231,7 @@ void Daemon::cleanup() {
     if (lr.in_fd >= 0) ::close(lr.in_fd);
     lr.out_fd = lr.err_fd = lr.in_fd = -1;
   }
+  tree_stop();
   stop_pmix();
   if (!tmpdir_.empty()) remove_tree(tmpdir_);
   (void)remove_job_shm(plan_.jobid);
@@ -253,7 +257,9 @@ int Daemon::run() {
       if (lr.err_fd >= 0) fds.push_back({lr.err_fd, POLLIN, 0}), who.emplace_back(&lr, 1);
       if (lr.in_fd >= 0 && !lr.stdin_pending.empty()) fds.push_back({lr.in_fd, POLLOUT, 0}), who.emplace_back(&lr, 2);
     }
-    int timeout = -1;
+    const std::size_t tree_first = fds.size();
+    tree_fds(fds);
+    int timeout = tree_pending_.empty() ? -1 : 1000;
     if (killing_ && !sigkill_sent_) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_deadline_ - Clock::now()).count();
       timeout = left > 0 ? static_cast<int>(left) : 0;
@@ -264,6 +270,8 @@ int Daemon::run() {
       signal_ranks(SIGKILL);
       sigkill_sent_ = true;  // from here SIGCHLD wakes the loop
     }
+    if (n <= 0 && tree_pending_.empty()) continue;
+    tree_events(fds.data() + tree_first, fds.size() - tree_first);
     if (n <= 0) continue;
     if (fds[2].revents) on_signalfd();
     if (fds[3].revents) run_posted();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <pmix_server.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -74,6 +75,14 @@ class Daemon {
   void stop_pmix();
   void raise_dump_event();
   void complete_fence(Reader& r);
+  void finish_fence(std::uint64_t id, int status, std::string data);
+  // daemon_tree.cpp: the fence tree (README: fences across daemons)
+  void tree_start();
+  void on_tree_setup(Reader& r);
+  void on_fence_relay(const std::string& payload);
+  void tree_fds(std::vector<pollfd>& fds);
+  void tree_events(const pollfd* fds, std::size_t n);
+  void tree_stop();
   void complete_op(Reader& r);
   void complete_lookup(Reader& r);
   // daemon_spawn.cpp
@@ -125,6 +134,19 @@ class Daemon {
     void* cbdata;
   };
   std::map<std::uint64_t, FenceCb> fences_;
+
+  int tree_listen_fd_ = -1;
+  std::string tree_token_;
+  std::uint32_t tree_fanout_ = 0;
+  Channel tree_parent_;
+  struct TreePending {
+    Channel ch;
+    std::chrono::steady_clock::time_point since;
+    std::vector<Message> got;  // a hello may come before our tree_setup
+  };
+  std::vector<TreePending> tree_pending_;
+  std::map<std::uint32_t, Channel> tree_children_;
+  std::vector<std::pair<int, std::size_t>> tree_who_;  // per tree fd: kind, index
   std::map<std::uint64_t, OpCb> ops_;
   std::map<std::uint64_t, LookupCb> lookups_;
 };

@@ -358,12 +358,14 @@ void Daemon::raise_dump_event() {
 void Daemon::complete_fence(Reader& r) {
   std::uint64_t id = r.u64();
   pmix_status_t status = r.i32();
-  auto* blob = new std::string(r.str());
+  std::string data = r.str();
+  if (!r.failed()) finish_fence(id, status, std::move(data));
+}
+
+void Daemon::finish_fence(std::uint64_t id, int status, std::string data) {
   auto it = fences_.find(id);
-  if (it == fences_.end() || r.failed()) {
-    delete blob;
-    return;
-  }
+  if (it == fences_.end()) return;
+  auto* blob = new std::string(std::move(data));
   FenceCb cb = it->second;
   fences_.erase(it);
   cb.cb(status, blob->data(), blob->size(), cb.cbdata, release_blob, blob);

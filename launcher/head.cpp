@@ -535,6 +535,9 @@ void Head::handle(std::size_t d, const Message& m) {
     }
     case MsgType::rank_exited: on_rank_exited(d, r); break;
     case MsgType::dump_sent: break;
+    case MsgType::tree_listen:
+    case MsgType::tree_child:
+    case MsgType::tree_failed: on_tree_message(d, m.type, r); break;
     default: break;
   }
 }
@@ -761,6 +764,8 @@ int Head::run() {
   for (auto& d : daemons_)
     if (d.agent_out >= 0) ::close(d.agent_out);
   clean_lost_hosts();
+  if (const char* st = std::getenv("PARLEY_LAUNCH_STATS"); st && *st && *st != '0')
+    std::fprintf(stderr, "parleyrun: fences: %zu down the daemon tree, %zu direct\n", fences_tree_, fences_direct_);
   // Safety net for daemons that were killed before cleaning up after themselves.
   if (daemons_killed_) remove_job_tmpdirs(tmp_root(), plan_.jobid);
   (void)remove_job_shm(plan_.jobid);

@@ -83,6 +83,7 @@ class Head {
   void agent_failed(DaemonConn& d, int status);
   void stop_listening();
   void clean_lost_hosts();
+  void on_tree_message(std::size_t d, MsgType t, Reader& r);
   [[nodiscard]] std::string ranks_left_on(std::size_t node) const;
   // head_services.cpp: fences and the name service
   void on_fence(std::size_t d, Reader& r);
@@ -110,6 +111,16 @@ class Head {
   Clock::time_point signal_grace_{};   // forwarded signal: kill after this
   Clock::time_point daemon_kill_at_{}; // daemons still alive: SIGKILL them
   bool daemons_killed_ = false;
+  // The fence tree (README): daemons' tree listeners, joins, readiness.
+  std::uint32_t tree_fanout_ = 8;
+  std::vector<std::string> tree_addrs_;
+  std::vector<std::uint32_t> tree_ports_;
+  std::size_t tree_listening_ = 0;
+  std::size_t tree_joined_ = 0;
+  bool tree_sent_ = false;
+  bool tree_ready_ = false;
+  bool tree_broken_ = false;
+  std::size_t fences_tree_ = 0, fences_direct_ = 0;  // PARLEY_LAUNCH_STATS
   int listen_fd_ = -1;
   std::uint16_t listen_port_ = 0;
   std::vector<PendingConn> pending_;

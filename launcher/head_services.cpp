@@ -3,6 +3,9 @@
 #include <pmix_common.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
 
 #include "head.hpp"
 
@@ -49,13 +52,75 @@ void Head::on_fence(std::size_t d, Reader& r) {
   // which is how libpmix expects contributions of several servers.
   std::string all;
   for (const auto& b : round->blobs) all += b;
-  for (std::size_t i = 0; i < daemons_.size(); ++i) {
-    if (!round->expected[i] || daemons_[i].eof) continue;
-    daemons_[i].ch.send(MsgType::fence_done, Writer().u64(round->ids[i]).i32(PMIX_SUCCESS).str(all).take());
+  if (tree_ready_ && !tree_broken_ && !daemons_[0].eof) {
+    // One copy to the root; the daemons pass it down (daemon_tree.cpp).
+    Writer w;
+    w.u32(static_cast<std::uint32_t>(std::count(round->expected.begin(), round->expected.end(), true)));
+    for (std::size_t i = 0; i < daemons_.size(); ++i)
+      if (round->expected[i]) w.u32(static_cast<std::uint32_t>(i)).u64(round->ids[i]);
+    w.i32(PMIX_SUCCESS).str(all);
+    daemons_[0].ch.send(MsgType::fence_relay, w.data());
+    ++fences_tree_;
+  } else {
+    ++fences_direct_;
+    for (std::size_t i = 0; i < daemons_.size(); ++i) {
+      if (!round->expected[i] || daemons_[i].eof) continue;
+      daemons_[i].ch.send(MsgType::fence_done, Writer().u64(round->ids[i]).i32(PMIX_SUCCESS).str(all).take());
+    }
   }
   // Rounds of one key complete in order, so the finished one is the front.
   rounds.erase(rounds.begin() + (round - &rounds.front()));
   if (rounds.empty()) fences_.erase(key);
+}
+
+// Fence tree set-up: every daemon of a job with 3 or more nodes reports where
+// it takes children; once all have, each learns its parent (node (i-1)/k)
+// and joins it; when all N-1 joins are reported, fences go down the tree.
+// Any failure leaves fences on the direct path (a note on stderr, no error).
+void Head::on_tree_message(std::size_t d, MsgType t, Reader& r) {
+  if (t == MsgType::tree_failed) {
+    std::string why = r.str();
+    if (!tree_broken_ && phase_ == Phase::running)
+      std::fprintf(stderr, "parleyrun: note: fences go through parleyrun, not the daemon tree: %s\n", why.c_str());
+    tree_broken_ = true;
+    return;
+  }
+  if (t == MsgType::tree_child) {
+    if (++tree_joined_ + 1 == daemons_.size()) tree_ready_ = true;
+    return;
+  }
+  // tree_listen
+  std::string addrs = r.str();
+  std::uint32_t port = r.u32();
+  if (r.failed()) return;
+  if (tree_addrs_.empty()) {
+    tree_addrs_.assign(daemons_.size(), std::string());
+    tree_ports_.assign(daemons_.size(), 0);
+    if (const char* f = std::getenv("PARLEY_FENCE_FANOUT"); f && *f) tree_fanout_ = static_cast<std::uint32_t>(std::strtoul(f, nullptr, 10));
+  }
+  if (d >= daemons_.size() || tree_ports_[d] != 0) return;
+  tree_addrs_[d] = addrs;
+  tree_ports_[d] = port;
+  if (++tree_listening_ < daemons_.size() || tree_sent_ || tree_fanout_ == 0) return;
+  tree_sent_ = true;
+  std::string token;
+  {
+    std::random_device rd;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+    token = buf;
+  }
+  for (std::size_t i = 0; i < daemons_.size(); ++i) {
+    std::size_t parent = i == 0 ? 0 : (i - 1) / tree_fanout_;
+    daemons_[i].ch.send(MsgType::tree_setup, Writer()
+                                                 .u32(tree_fanout_)
+                                                 .u32(i != 0)
+                                                 .u32(static_cast<std::uint32_t>(parent))
+                                                 .str(tree_addrs_[parent])
+                                                 .u32(tree_ports_[parent])
+                                                 .str(token)
+                                                 .take());
+  }
 }
 
 void Head::on_publish(std::size_t d, Reader& r) {

@@ -84,6 +84,13 @@ std::vector<std::string> head_addresses(const std::string& host) {
   std::vector<std::string> out;
   in_addr via{};
   if (route_source(host, via)) out.push_back(to_text(via));
+  for (const auto& a : local_addresses())
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  return out;
+}
+
+std::vector<std::string> local_addresses() {
+  std::vector<std::string> out;
   std::vector<std::pair<int, std::string>> local;
   ifaddrs* ifs = nullptr;
   if (::getifaddrs(&ifs) == 0) {
@@ -101,7 +108,7 @@ std::vector<std::string> head_addresses(const std::string& host) {
   return out;
 }
 
-int listen_tcp(std::uint16_t& port, std::string& error) {
+int listen_tcp(std::uint16_t& port, std::string& error, bool head) {
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s < 0) {
     error = std::string("socket: ") + std::strerror(errno);
@@ -110,7 +117,7 @@ int listen_tcp(std::uint16_t& port, std::string& error) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (const char* h = std::getenv("PARLEY_HEAD_ADDRESS"); h && *h) {
+  if (const char* h = std::getenv("PARLEY_HEAD_ADDRESS"); head && h && *h) {
     if (::inet_pton(AF_INET, h, &a.sin_addr) != 1) {
       error = std::string("PARLEY_HEAD_ADDRESS: '") + h + "' is not an IPv4 address";
       ::close(s);

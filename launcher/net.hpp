@@ -18,9 +18,14 @@ namespace parley::launcher {
 // private or local answers.
 [[nodiscard]] std::vector<std::string> head_addresses(const std::string& host);
 
-// A listening TCP socket (non-blocking, close-on-exec) on PARLEY_HEAD_ADDRESS
-// or on every address, ephemeral port. -1 with `error` on failure.
-[[nodiscard]] int listen_tcp(std::uint16_t& port, std::string& error);
+// This machine's up IPv4 addresses in the same order (private, loopback,
+// public); what a daemon offers its children in the fence tree.
+[[nodiscard]] std::vector<std::string> local_addresses();
+
+// A listening TCP socket (non-blocking, close-on-exec) on every address (or
+// on PARLEY_HEAD_ADDRESS when `head` and it is set), ephemeral port. -1 with
+// `error` on failure.
+[[nodiscard]] int listen_tcp(std::uint16_t& port, std::string& error, bool head = true);
 
 // Connects to the first of `addrs` (IPv4 literals) that answers on `port`,
 // each try bounded by `timeout_ms`. Returns a blocking socket, or -1 with

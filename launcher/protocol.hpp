@@ -28,6 +28,9 @@ enum class MsgType : std::uint32_t {
   dump_state = 7,    // raise PARLEY_EVENT_DUMP_STATE in every local rank
   stdin_data = 8,    // bytes for rank 0's stdin
   stdin_eof = 9,     // close rank 0's stdin
+  tree_setup = 10,   // u32 fanout, u32 has_parent, u32 parent, str addrs, u32 port, str token
+  fence_relay = 11,  // u32 n, n x (u32 node, u64 fence id), i32 status, bytes data: complete
+                     // the listed node's fence and pass it down the tree (see README)
   // daemon -> head
   hello = 100,       // u32 node id, str token: first frame on a TCP connection
   launched = 101,    // str hostname, u32 n, n x (u32 rank, i32 pid)
@@ -41,6 +44,9 @@ enum class MsgType : std::uint32_t {
   rank_exited = 109, // u32 rank, i32 pid, i32 wait status, u32 connected, u32 finalized
   dump_sent = 110,   // the dump event was handed to the local ranks
   daemon_error = 111,  // str message (daemon-side failure after launch)
+  tree_listen = 112,   // str addrs, u32 port: where this daemon takes tree children
+  tree_child = 113,    // u32 node: that child joined this daemon in the tree
+  tree_failed = 114,   // str message: this daemon could not join the tree
 };
 
 // Appends fields to a payload.

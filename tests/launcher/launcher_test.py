@@ -352,6 +352,24 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(len(re.findall(r"looked up probe-service=port-42", out)), 3, out)
 
+    def test_fence_tree(self):
+        # 4 daemons: fanout 8 (a star under node 0), 1 (a chain: every relay
+        # hop), 0 (the tree off: every fence from the head).
+        for fanout in ("8", "1", "0"):
+            with self.subTest(fanout=fanout):
+                rc, out, err = self.run_job(["--host", "na,nb,nc,nd", "--launch-agent", "env PLT_AGENT_HOST={host}",
+                                             "-ppn", "2", PROBE, "fences", "50"],
+                                            env={"PARLEY_FENCE_FANOUT": fanout, "PARLEY_LAUNCH_STATS": "1"})
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(sorted(re.findall(r"^rank (\d+) fences ok \(50 rounds\)$", out, re.M)),
+                                 [str(r) for r in range(8)])
+                tree, direct = map(int, re.search(r"fences: (\d+) down the daemon tree, (\d+) direct", err).groups())
+                self.assertEqual(tree + direct, 50, err)
+                if fanout == "0":
+                    self.assertEqual(tree, 0)
+                else:
+                    self.assertGreater(tree, 0, err)
+
     def test_crash_across_daemons(self):
         rc, out, err = self.run_job(self.AGENT + ["--map-by", "node", "-n", "4", PROBE, "exit", "1", "5"])
         self.assertEqual(rc, 5, err)

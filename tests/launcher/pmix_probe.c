@@ -82,7 +82,7 @@ static void finish(void) {
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: pmix_probe info | fence | exit R K | signal R SIG | abort R K | hang | dump |\n"
+          "usage: pmix_probe info | fence | fences N | exit R K | signal R SIG | abort R K | hang | dump |\n"
           "                  stdin | env VAR | spam LINES LEN | publish | nofinalize R | shm R\n");
   return 2;
 }
@@ -113,6 +113,32 @@ int main(int argc, char **argv) {
            me.rank, size, lrank, lsize, peers, host, appnum, appsize, univ, argv[0], jobid ? jobid : "-");
     free(peers);
     free(host);
+    finish();
+  }
+  if (!strcmp(mode, "fences")) { /* `target` rounds of put + fence with data + check */
+    for (int i = 0; i < target; ++i) {
+      char key[64], mine[64];
+      snprintf(key, sizeof key, "probe.round%d", i);
+      snprintf(mine, sizeof mine, "r%u-i%d", me.rank, i);
+      pmix_value_t v;
+      PMIX_VALUE_LOAD(&v, mine, PMIX_STRING);
+      rc = PMIx_Put(PMIX_GLOBAL, key, &v);
+      PMIX_VALUE_DESTRUCT(&v);
+      if (rc != PMIX_SUCCESS) die("PMIx_Put", rc);
+      if ((rc = PMIx_Commit()) != PMIX_SUCCESS) die("PMIx_Commit", rc);
+      fence(1);
+      for (uint32_t r = 0; r < size; ++r) {
+        char *got = get_str(r, key);
+        char want[64];
+        snprintf(want, sizeof want, "r%u-i%d", r, i);
+        if (strcmp(got, want) != 0) {
+          fprintf(stderr, "rank %u round %d: rank %u's value is '%s', expected '%s'\n", me.rank, i, r, got, want);
+          return 4;
+        }
+        free(got);
+      }
+    }
+    printf("rank %u fences ok (%d rounds)\n", me.rank, target);
     finish();
   }
   if (!strcmp(mode, "fence")) {

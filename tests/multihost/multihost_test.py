@@ -190,6 +190,19 @@ class MultiHostTest(MultiHostBase):
                 self.assertEqual(sorted(re.findall(r"^rank (\d+) fence ok \((\d+) values\)$", out, re.M)),
                                  sorted((str(r), str(n)) for r in range(n)))
 
+    def test_fence_tree(self):
+        # Fences passed down the daemon tree: a chain h1 -> h2 -> h3 (fanout 1)
+        # whose links run between the namespaces, and a star (fanout 2).
+        for fanout in ("1", "2"):
+            with self.subTest(fanout=fanout):
+                rc, out, err = self.run_job(self.on(self.hosts.names, ["-ppn", "2"]) + [PROBE, "fences", "40"],
+                                            env={"PARLEY_FENCE_FANOUT": fanout, "PARLEY_LAUNCH_STATS": "1"})
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(len(re.findall(r"^rank \d+ fences ok \(40 rounds\)$", out, re.M)), 6, out)
+                tree, direct = map(int, re.search(r"fences: (\d+) down the daemon tree, (\d+) direct", err).groups())
+                self.assertEqual(tree + direct, 40, err)
+                self.assertGreater(tree, 0, err)
+
     def test_map_by_node_and_hostfile(self):
         names = self.hosts.names
         rc, out, err = self.run_job(self.on(names, ["--map-by", "node", "-n", "5", "--oversubscribe"]) + WHERE)
