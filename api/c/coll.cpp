@@ -342,7 +342,12 @@ using parley::c::require_initialized;
 
 int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(any_comm(comm, c));
+  if (c->is_inter()) {
+    auto s = schedule(*c, comm);
+    coll::inter_barrier(*s);
+    return start(fn, comm, c, std::move(s), request);
+  }
   if (request == nullptr && coll::prefer_shm(coll::Collective::barrier, 0, c->local_size())) {
     if (coll::shm::Team* team = shm_team(comm, *c)) {
       Runtime::get().set_current_call(fn);
@@ -360,7 +365,22 @@ int bcast(const char* fn, void* buf, std::int64_t count, MPI_Datatype type, int 
           MPI_Request* request) {
   Communicator* c = nullptr;
   dt::Type* t = nullptr;
-  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(any_comm(comm, c));
+  if (c->is_inter()) {
+    COLL_TRY(inter_root_ok(*c, root));
+    auto s = schedule(*c, comm);
+    if (root != MPI_PROC_NULL) {
+      COLL_TRY(count_ok(count, "count"));
+      COLL_TRY(datatype(type, "datatype", t));
+      COLL_TRY(buffer_ok(buf, count, type, t, "buffer"));
+      const std::vector<Block> blocks = uniform(buf, 1, count, t);
+      const bool is_root = root == MPI_ROOT;
+      Staged st = is_root ? stage_in(*s, blocks) : stage_out(*s, blocks);
+      coll::inter_bcast(*s, first(st), st.bytes[0], inter_root(root));
+      if (!is_root) finish_out(*s, blocks, st);
+    }
+    return start(fn, comm, c, std::move(s), request);
+  }
   COLL_TRY(count_ok(count, "count"));
   COLL_TRY(datatype(type, "datatype", t));
   COLL_TRY(root_ok(*c, root));
@@ -398,14 +418,16 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
            const int* rcounts, const int* rdispls, MPI_Datatype rtype, int root, MPI_Comm comm,
            MPI_Request* request, bool varying_form) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  COLL_TRY(root_ok(*c, root));
-  const int n = c->local_size();
-  const bool is_root = c->rank() == root;
-  const bool in_place = is_root && sbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const bool inter = c->is_inter();
+  COLL_TRY(inter ? inter_root_ok(*c, root) : root_ok(*c, root));
+  const int n = inter ? c->remote_size() : c->local_size();
+  const bool is_root = inter ? root == MPI_ROOT : c->rank() == root;
+  const bool sends = inter ? root >= 0 : true;
+  const bool in_place = !inter && is_root && sbuf == MPI_IN_PLACE;
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
-  if (!in_place) {
+  if (sends && !in_place) {
     COLL_TRY(count_ok(scount, "sendcount"));
     COLL_TRY(datatype(stype, "sendtype", st_type));
     COLL_TRY(buffer_ok(sbuf, scount, stype, st_type, "sendbuf"));
@@ -419,12 +441,20 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
   auto s = schedule(*c, comm);
   const void* send = nullptr;
   std::size_t sbytes = 0;
-  if (!in_place) {
+  if (sends && !in_place) {
     Staged ss = stage_in(*s, uniform(sbuf, 1, scount, st_type));
     send = first(ss);
     sbytes = ss.bytes[0];
   }
-  if (is_root) {
+  if (inter) {
+    if (is_root) {
+      Staged rs = stage_out(*s, rblocks);
+      coll::inter_gatherv(*s, nullptr, 0, rs.origin, rs.bytes.data(), rs.displs.data(), coll::kInterRoot);
+      finish_out(*s, rblocks, rs);
+    } else {
+      coll::inter_gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, inter_root(root));
+    }
+  } else if (is_root) {
     Staged rs = stage_out(*s, rblocks);
     if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(root));
     coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
@@ -439,14 +469,16 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
             MPI_Datatype stype, void* rbuf, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm,
             MPI_Request* request, bool varying_form) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  COLL_TRY(root_ok(*c, root));
-  const int n = c->local_size();
-  const bool is_root = c->rank() == root;
-  const bool in_place = is_root && rbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const bool inter = c->is_inter();
+  COLL_TRY(inter ? inter_root_ok(*c, root) : root_ok(*c, root));
+  const int n = inter ? c->remote_size() : c->local_size();
+  const bool is_root = inter ? root == MPI_ROOT : c->rank() == root;
+  const bool receives = inter ? root >= 0 : true;
+  const bool in_place = !inter && is_root && rbuf == MPI_IN_PLACE;
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
-  if (!in_place) {
+  if (receives && !in_place) {
     COLL_TRY(count_ok(rcount, "recvcount"));
     COLL_TRY(datatype(rtype, "recvtype", rt));
     COLL_TRY(buffer_ok(rbuf, rcount, rtype, rt, "recvbuf"));
@@ -460,19 +492,27 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
   auto s = schedule(*c, comm);
   std::vector<Block> rblocks;
   Staged rs;
-  if (!in_place) {
+  const bool gets = receives && !in_place;
+  if (gets) {
     rblocks = uniform(rbuf, 1, rcount, rt);
     rs = stage_out(*s, rblocks);
   }
-  void* recv = in_place ? nullptr : first(rs);
-  const std::size_t rbytes = in_place ? 0 : rs.bytes[0];
-  if (is_root) {
+  void* recv = gets ? first(rs) : nullptr;
+  const std::size_t rbytes = gets ? rs.bytes[0] : 0;
+  if (inter) {
+    if (is_root) {
+      Staged ss = stage_in(*s, sblocks);
+      coll::inter_scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), nullptr, 0, coll::kInterRoot);
+    } else {
+      coll::inter_scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, inter_root(root));
+    }
+  } else if (is_root) {
     Staged ss = stage_in(*s, sblocks);
     coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
   } else {
     coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
   }
-  if (!in_place) finish_out(*s, rblocks, rs);
+  if (gets) finish_out(*s, rblocks, rs);
   return start(fn, comm, c, std::move(s), request);
 }
 
@@ -480,9 +520,10 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
               const int* rcounts, const int* rdispls, MPI_Datatype rtype, MPI_Comm comm, MPI_Request* request,
               bool varying_form) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  const int n = c->local_size();
-  const bool in_place = sbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const bool inter = c->is_inter();
+  const int n = inter ? c->remote_size() : c->local_size();
+  const bool in_place = !inter && sbuf == MPI_IN_PLACE;
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
   if (!in_place) {
@@ -496,8 +537,18 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
                           rblocks));
   auto s = schedule(*c, comm);
   const void* send = nullptr;
-  if (!in_place) send = first(stage_in(*s, uniform(sbuf, 1, scount, st_type)));
+  std::size_t sbytes = 0;
+  if (!in_place) {
+    Staged ss = stage_in(*s, uniform(sbuf, 1, scount, st_type));
+    send = first(ss);
+    sbytes = ss.bytes[0];
+  }
   Staged rs = stage_out(*s, rblocks);
+  if (inter) {
+    coll::inter_allgatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data());
+    finish_out(*s, rblocks, rs);
+    return start(fn, comm, c, std::move(s), request);
+  }
   if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(c->rank()));
   coll::allgatherv(*s, send, rs.origin, rs.bytes.data(), rs.displs.data());
   finish_out(*s, rblocks, rs);
@@ -510,6 +561,12 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
   auto s = schedule(*c, comm);
   Staged ss = stage_in(*s, in_place ? rblocks : sblocks, in_place);
   Staged rs = stage_out(*s, rblocks);
+  if (c->is_inter()) {
+    coll::inter_alltoallv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), rs.origin, rs.bytes.data(),
+                          rs.displs.data());
+    finish_out(*s, rblocks, rs);
+    return start(fn, comm, c, std::move(s), request);
+  }
   const int n = c->local_size();
   bool regular = uniform_form;
   for (int i = 0; regular && i < n; ++i) {
@@ -526,9 +583,11 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
 int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, void* rbuf, int rcount,
              MPI_Datatype rtype, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  const int n = c->local_size();
-  const bool in_place = sbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const int n = c->is_inter() ? c->remote_size() : c->local_size();
+  const bool in_place = !c->is_inter() && sbuf == MPI_IN_PLACE;
+  if (c->is_inter() && sbuf == MPI_IN_PLACE)
+    COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may not be MPI_IN_PLACE on an intercommunicator"));
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
   if (!in_place) {
@@ -547,9 +606,11 @@ int alltoallv(const char* fn, const void* sbuf, const int* scounts, const int* s
               void* rbuf, const int* rcounts, const int* rdispls, MPI_Datatype rtype, MPI_Comm comm,
               MPI_Request* request) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  const int n = c->local_size();
-  const bool in_place = sbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const int n = c->is_inter() ? c->remote_size() : c->local_size();
+  const bool in_place = !c->is_inter() && sbuf == MPI_IN_PLACE;
+  if (c->is_inter() && sbuf == MPI_IN_PLACE)
+    COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may not be MPI_IN_PLACE on an intercommunicator"));
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
   std::vector<Block> sblocks;
@@ -567,9 +628,11 @@ int alltoallw(const char* fn, const void* sbuf, const int* scounts, const int* s
               void* rbuf, const int* rcounts, const int* rdispls, const MPI_Datatype* rtypes, MPI_Comm comm,
               MPI_Request* request) {
   Communicator* c = nullptr;
-  COLL_TRY(intracomm(comm, c));
-  const int n = c->local_size();
-  const bool in_place = sbuf == MPI_IN_PLACE;
+  COLL_TRY(any_comm(comm, c));
+  const int n = c->is_inter() ? c->remote_size() : c->local_size();
+  const bool in_place = !c->is_inter() && sbuf == MPI_IN_PLACE;
+  if (c->is_inter() && sbuf == MPI_IN_PLACE)
+    COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may not be MPI_IN_PLACE on an intercommunicator"));
   std::vector<Block> sblocks, rblocks;
   if (!in_place) {
     COLL_TRY(array_ok(scounts, "sendcounts"));
@@ -600,7 +663,30 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
               int root, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
   dt::Type* t = nullptr;
-  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(any_comm(comm, c));
+  if (c->is_inter()) {
+    if (kind == Red::scan || kind == Red::exscan)
+      COLL_TRY(Status(MPI_ERR_COMM, "scans are not defined on intercommunicators"));
+    if (kind == Red::reduce) COLL_TRY(inter_root_ok(*c, root));
+    const bool none = kind == Red::reduce && root == MPI_PROC_NULL;
+    const bool sends = kind == Red::allreduce || root >= 0;
+    const bool gets = kind == Red::allreduce || root == MPI_ROOT;
+    auto s = schedule(*c, comm);
+    if (none) return start(fn, comm, c, std::move(s), request);
+    COLL_TRY(count_ok(count, "count"));
+    COLL_TRY(datatype(type, "datatype", t));
+    if (sends) COLL_TRY(buffer_ok(sbuf, count, type, t, "sendbuf"));
+    if (gets) COLL_TRY(buffer_ok(rbuf, count, type, t, "recvbuf"));
+    ReduceSetup rs;
+    COLL_TRY(setup_reduce(*s, op, type, t, rs));
+    std::byte* out = gets ? reduce_out(*s, rs, rbuf, count, t) : nullptr;
+    std::byte* in = sends ? reduce_in(*s, rs, sbuf, count, t) : nullptr;
+    const auto ucount = static_cast<std::size_t>(count);
+    if (kind == Red::reduce) coll::inter_reduce(*s, in, out, ucount, rs.item_bytes, inter_root(root));
+    else coll::inter_allreduce(*s, in, out, ucount, rs.item_bytes);
+    if (gets) reduce_finish(*s, rs, out, rbuf, count, t);
+    return start(fn, comm, c, std::move(s), request);
+  }
   COLL_TRY(count_ok(count, "count"));
   COLL_TRY(datatype(type, "datatype", t));
   if (kind == Red::reduce) COLL_TRY(root_ok(*c, root));
@@ -664,9 +750,12 @@ int reduce_scatter(const char* fn, const void* sbuf, void* rbuf, int block, cons
                    MPI_Op op, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
   dt::Type* t = nullptr;
-  COLL_TRY(intracomm(comm, c));
+  COLL_TRY(any_comm(comm, c));
   COLL_TRY(datatype(type, "datatype", t));
   const int n = c->local_size();
+  const bool inter = c->is_inter();
+  if (inter && sbuf == MPI_IN_PLACE)
+    COLL_TRY(Status(MPI_ERR_BUFFER, "sendbuf may not be MPI_IN_PLACE on an intercommunicator"));
   std::vector<std::size_t> ucounts(static_cast<std::size_t>(n));
   if (counts != nullptr) {
     for (int i = 0; i < n; ++i) {
@@ -687,7 +776,8 @@ int reduce_scatter(const char* fn, const void* sbuf, void* rbuf, int block, cons
   COLL_TRY(setup_reduce(*s, op, type, t, rs));
   std::byte* in = reduce_in(*s, rs, in_place ? rbuf : sbuf, static_cast<std::int64_t>(total), t);
   std::byte* out = reduce_out(*s, rs, rbuf, mine, t);
-  coll::reduce_scatter(*s, in, out, ucounts.data(), rs.item_bytes);
+  if (inter) coll::inter_reduce_scatter(*s, in, out, ucounts.data(), rs.item_bytes);
+  else coll::reduce_scatter(*s, in, out, ucounts.data(), rs.item_bytes);
   reduce_finish(*s, rs, out, rbuf, mine, t);
   return start(fn, comm, c, std::move(s), request);
 }

@@ -15,6 +15,7 @@
 #include "c_api.hpp"
 #include "datatype_table.hpp"
 #include <string>
+#include "coll/algorithms.hpp"
 #include "coll/schedule.hpp"
 #include "coll/shm.hpp"
 #include "datatype/type.hpp"
@@ -98,6 +99,27 @@ inline Status intracomm(MPI_Comm h, Communicator*& c) {
   if (c == nullptr) return invalid_comm(h);
   if (c->is_inter()) return Status(MPI_ERR_COMM, "collectives on intercommunicators are not supported yet");
   return Status::ok();
+}
+
+// Intra- or intercommunicator (the forms that have both).
+inline Status any_comm(MPI_Comm h, Communicator*& c) {
+  if (Status st = require_initialized(); !st) return st;
+  c = lookup_comm(h);
+  if (c == nullptr) return invalid_comm(h);
+  return Status::ok();
+}
+
+// Roots of intercommunicator collectives: MPI_ROOT, MPI_PROC_NULL or a rank
+// of the remote group.
+inline Status inter_root_ok(const Communicator& c, int root) {
+  if (root == MPI_ROOT || root == MPI_PROC_NULL || (root >= 0 && root < c.remote_size())) return Status::ok();
+  return Status(MPI_ERR_ROOT, "invalid root " + std::to_string(root) +
+                                  " on an intercommunicator (MPI_ROOT, MPI_PROC_NULL or a rank of the remote "
+                                  "group, of size " +
+                                  std::to_string(c.remote_size()) + ")");
+}
+inline int inter_root(int root) {
+  return root == MPI_ROOT ? coll::kInterRoot : root == MPI_PROC_NULL ? coll::kInterNone : root;
 }
 
 inline Status datatype(MPI_Datatype h, const char* what, dt::Type*& t) { return check_datatype(h, what, true, &t); }

@@ -59,6 +59,33 @@ void reduce_scatter(Schedule& s, const void* send, void* recv, const std::size_t
 // Inclusive (scan) or exclusive (exscan, recv of rank 0 untouched).
 void scan(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, bool exclusive);
 
+// --- intercommunicators (inter.cpp) ----------------------------------------
+// `root` of the rooted forms: a rank of the remote group on the receiving
+// side, kInterRoot at the root itself (MPI_ROOT), kInterNone at the other
+// processes of the root's group (MPI_PROC_NULL). Buffers, counts and
+// displacements that describe other processes' data index the remote group.
+inline constexpr int kInterRoot = -3;
+inline constexpr int kInterNone = -1;
+void inter_barrier(Schedule& s);
+void inter_bcast(Schedule& s, void* buf, std::size_t bytes, int root);
+void inter_gatherv(Schedule& s, const void* send, std::size_t send_bytes, void* recv, const std::size_t* bytes,
+                   const std::size_t* displs, int root);
+void inter_scatterv(Schedule& s, const void* send, const std::size_t* bytes, const std::size_t* displs, void* recv,
+                    std::size_t recv_bytes, int root);
+// Block q of recv comes from remote rank q; send goes to every remote rank.
+void inter_allgatherv(Schedule& s, const void* send, std::size_t send_bytes, void* recv, const std::size_t* bytes,
+                      const std::size_t* displs);
+void inter_alltoallv(Schedule& s, const void* send, const std::size_t* send_bytes, const std::size_t* send_displs,
+                     void* recv, const std::size_t* recv_bytes, const std::size_t* recv_displs);
+// recv at the root only: the remote group's data reduced in its rank order.
+void inter_reduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, int root);
+// recv: the remote group's data reduced.
+void inter_allreduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes);
+// The remote group's vectors (sum of counts items) reduced, scattered over
+// the local group by counts (local ranks).
+void inter_reduce_scatter(Schedule& s, const void* send, void* recv, const std::size_t* counts,
+                          std::size_t item_bytes);
+
 }  // namespace parley::coll
 
 namespace parley::coll {

@@ -54,7 +54,12 @@ Status Reducer::apply(const void* in, void* inout, std::size_t count) const {
 }
 
 Schedule::Schedule(Communicator& comm, int tag)
-    : via_(&comm.coll_view()), tag_(tag), rank_(comm.rank()), size_(comm.local_size()) {}
+    : via_(&comm.coll_view()),
+      local_via_(comm.is_inter() ? &comm.local_view().coll_view() : via_),
+      tag_(tag),
+      rank_(comm.rank()),
+      size_(comm.local_size()),
+      remote_size_(comm.remote_size()) {}
 
 Schedule::~Schedule() {
   for (p2p::Request* r : inflight_) {
@@ -74,22 +79,22 @@ std::byte* Schedule::scratch(std::size_t bytes) {
 }
 
 void Schedule::send(const void* buf, std::size_t bytes, int peer, int sub) {
-  steps_.push_back({Kind::send, peer, sub, buf, nullptr, bytes});
+  steps_.push_back({Kind::send, local_, peer, sub, buf, nullptr, bytes});
 }
 void Schedule::recv(void* buf, std::size_t bytes, int peer, int sub) {
-  steps_.push_back({Kind::recv, peer, sub, nullptr, buf, bytes});
+  steps_.push_back({Kind::recv, local_, peer, sub, nullptr, buf, bytes});
 }
 void Schedule::copy(const void* src, void* dst, std::size_t bytes) {
   if (bytes == 0 || src == dst) return;
-  steps_.push_back({Kind::copy, 0, 0, src, dst, bytes});
+  steps_.push_back({Kind::copy, false, 0, 0, src, dst, bytes});
 }
 void Schedule::reduce(const void* in, void* inout, std::size_t count) {
   if (count == 0) return;
-  steps_.push_back({Kind::reduce, 0, 0, in, inout, count});
+  steps_.push_back({Kind::reduce, false, 0, 0, in, inout, count});
 }
 void Schedule::call(std::function<Status()> fn) {
   calls_.push_back(std::move(fn));
-  steps_.push_back({Kind::call, 0, 0, nullptr, nullptr, calls_.size() - 1});
+  steps_.push_back({Kind::call, false, 0, 0, nullptr, nullptr, calls_.size() - 1});
 }
 void Schedule::fence() {
   const std::size_t begin = round_end_.empty() ? 0 : round_end_.back();
@@ -106,9 +111,9 @@ void Schedule::post_round() {
       const Step& s = steps_[i];
       Result<p2p::Request*> r = Status::ok();
       if (pass == 0 && s.kind == Kind::recv) {
-        r = engine().irecv(via_, p2p::Buffer{s.dst, s.n}, s.peer, tag_ - s.sub);
+        r = engine().irecv(s.local ? local_via_ : via_, p2p::Buffer{s.dst, s.n}, s.peer, tag_ - s.sub);
       } else if (pass == 1 && s.kind == Kind::send) {
-        r = engine().isend(via_, p2p::Buffer{const_cast<void*>(s.src), s.n}, s.peer, tag_ - s.sub,
+        r = engine().isend(s.local ? local_via_ : via_, p2p::Buffer{const_cast<void*>(s.src), s.n}, s.peer, tag_ - s.sub,
                            p2p::SendMode::standard);
       } else {
         continue;

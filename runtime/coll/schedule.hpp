@@ -50,8 +50,16 @@ class Schedule {
   Schedule& operator=(Schedule&&) = delete;
   ~Schedule();
 
+  // This process's rank and the size of its (local) group.
   int rank() const { return rank_; }
   int size() const { return size_; }
+  // Intercommunicators: the remote group's size (0 on an intracommunicator).
+  int remote_size() const { return remote_size_; }
+  // Intercommunicators: while set, send/recv steps address ranks of the
+  // local group (over the local side's own context), so the intra builders
+  // can run one side's phase of an intercommunicator collective. Steps
+  // added while it is clear address the remote group.
+  void set_local(bool local) { local_ = local; }
   Reducer& reducer() { return reducer_; }
 
   // --- building -----------------------------------------------------------
@@ -89,6 +97,7 @@ class Schedule {
   enum class Kind : std::uint8_t { send, recv, copy, reduce, call };
   struct Step {
     Kind kind;
+    bool local;
     int peer;
     int sub;
     const void* src;
@@ -99,9 +108,12 @@ class Schedule {
   void finish(Status st);
 
   Communicator* via_;
+  Communicator* local_via_;  // == via_ on an intracommunicator
   int tag_;
   int rank_;
   int size_;
+  int remote_size_;
+  bool local_ = false;
   Reducer reducer_;
   std::vector<Step> steps_;
   std::vector<std::size_t> round_end_;  // index past each round's last step
