@@ -12,6 +12,7 @@
 
 #include "engine/engine.hpp"
 #include "parley_version.h"
+#include "transport/ofi/ofi_config.hpp"
 #include "transport/shm/shm_config.hpp"
 
 namespace {
@@ -59,6 +60,7 @@ void print_topology() {
 void print_params() {
   const parley::EngineParams engine;
   const parley::transport::shm::ShmConfig shm;
+  const parley::transport::ofi::OfiConfig ofi;
   struct Param {
     const char* name;
     std::string def;
@@ -75,12 +77,28 @@ void print_params() {
       {"PARLEY_SHM_PIPE_CHUNK", std::to_string(shm.pipe_chunk), "copy-pipeline bounce slot bytes (CMA refused)"},
       {"PARLEY_SHM_PIPE_SLOTS", std::to_string(shm.pipe_slots), "copy-pipeline slots per ordered pair"},
       {"PARLEY_SHM_CMA", "auto", "0 turns single-copy CMA off (copy pipeline), 1/auto use it when allowed"},
+      {"PARLEY_TRANSPORT", "shm",
+       "between ranks of one node: shm (shared memory), or ofi (libfabric, as between nodes)"},
+      {"PARLEY_OFI_PROVIDER", "first", "libfabric provider (e.g. 'tcp;ofi_rxm', 'verbs;ofi_rxm'); FI_PROVIDER also filters"},
+      {"PARLEY_OFI_IFACE", "by class",
+       "interface/domain name or IP address; 'any' allows public addresses (never chosen otherwise)"},
+      {"PARLEY_OFI_SCOPE", "auto", "node: loopback first; network: fabric/private network first (default with several nodes)"},
+      {"PARLEY_OFI_RMA", "auto", "0 hides FI_RMA: large messages go as a pipeline of eager sends instead of fi_read"},
+      {"PARLEY_OFI_EAGER", std::to_string(ofi.eager_size), "receive buffer bytes = largest eager message over ofi"},
+      {"PARLEY_OFI_RX_BUFFERS", std::to_string(ofi.rx_buffers), "receive buffers posted (the receive memory bound)"},
+      {"PARLEY_OFI_TX_BUFFERS", std::to_string(ofi.tx_buffers), "sends in flight"},
+      {"PARLEY_OFI_CREDITS", std::to_string(ofi.credits),
+       "unconsumed messages one sender may have at a receiver (same in every process)"},
+      {"PARLEY_OFI_READ_OPS", std::to_string(ofi.read_ops), "rendezvous reads in flight"},
+      {"PARLEY_OFI_READ_CHUNK", std::to_string(ofi.read_chunk), "bytes of one fi_read"},
+      {"PARLEY_OFI_CONNECT_TIMEOUT_MS", std::to_string(ofi.connect_timeout_ms),
+       "a peer never reached is given up after this many ms of refused sends"},
       {"PARLEY_TIMEOUT", "none", "parleyrun --timeout in seconds (also MPIEXEC_TIMEOUT)"},
   };
-  std::printf("%-24s %-10s %-10s %s\n", "variable", "default", "set to", "meaning");
+  std::printf("%-30s %-10s %-10s %s\n", "variable", "default", "set to", "meaning");
   for (const Param& p : params) {
     const char* v = std::getenv(p.name);
-    std::printf("%-24s %-10s %-10s %s\n", p.name, p.def.c_str(), v != nullptr ? v : "-", p.what);
+    std::printf("%-30s %-10s %-10s %s\n", p.name, p.def.c_str(), v != nullptr ? v : "-", p.what);
   }
 }
 
@@ -118,7 +136,8 @@ int main(int argc, char** argv) {
   std::printf("build:            %s\n", PARLEY_BUILD_INFO);
   std::printf("host:             %s\n", host);
   std::printf("transports:       self (a rank to itself), shm (ranks on one node: shared-memory queues,\n"
-              "                  CMA single-copy rendezvous, copy-pipeline fallback); see --params\n");
+              "                  CMA single-copy rendezvous, copy-pipeline fallback), ofi (libfabric: ranks on\n"
+              "                  other nodes, or all with PARLEY_TRANSPORT=ofi; fi_read rendezvous); see --params\n");
   print_providers();
   print_topology();
   return 0;

@@ -33,29 +33,51 @@ Engine::~Engine() { close(); }
 Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) {
   params_.eager_limit = env_size("PARLEY_EAGER_LIMIT", params_.eager_limit);
   params_.spin_count = static_cast<std::uint32_t>(env_size("PARLEY_SPIN_COUNT", params_.spin_count));
+  if (const char* t = std::getenv("PARLEY_TRANSPORT"); t != nullptr && *t != '\0') {
+    const std::string v = t;
+    if (v == "ofi") {
+      params_.force_ofi = true;
+    } else if (v != "shm" && v != "auto") {
+      return Status(MPI_ERR_OTHER, "bad PARLEY_TRANSPORT='" + v + "': use 'shm' (default) or 'ofi'");
+    }
+  }
+  pmix_ = &pmix;
   world_rank_ = job.rank;
-  local_to_world_ = job.local_peers;
-  world_to_local_.assign(static_cast<std::size_t>(job.size), -1);
+  oversubscribed_ = transport::node_oversubscribed(static_cast<std::uint32_t>(job.local_peers.size()));
+  // The ranks this one reaches through shared memory: its node's, unless
+  // PARLEY_TRANSPORT=ofi sends everything through libfabric.
+  local_to_world_ = params_.force_ofi ? std::vector<int>{job.rank} : job.local_peers;
+  routes_.assign(static_cast<std::size_t>(job.size), PeerRoute{});
   for (std::size_t i = 0; i < local_to_world_.size(); ++i) {
-    world_to_local_[static_cast<std::size_t>(local_to_world_[i])] = static_cast<int>(i);
+    routes_[static_cast<std::size_t>(local_to_world_[i])] = PeerRoute{Route::shm, static_cast<int>(i)};
     if (local_to_world_[i] == job.rank) my_local_ = static_cast<int>(i);
   }
+  routes_[static_cast<std::size_t>(job.rank)] = PeerRoute{Route::self, my_local_};
   const auto local_size = static_cast<std::uint32_t>(local_to_world_.size());
-  oversubscribed_ = transport::node_oversubscribed(local_size);
   peers_ = std::make_unique<Peer[]>(local_size);
   eager_max_ = params_.eager_limit;
-  if (local_size < 2) return Status::ok();
+  const bool need_ofi = static_cast<int>(local_size) < job.size;
+  const bool multi_node = static_cast<int>(job.local_peers.size()) < job.size;
+  if (need_ofi) {
+    if (Status st = init_ofi(job, multi_node); !st) return st;
+  }
+  if (local_size < 2) {
+    // Nobody shares a segment with us; the fence publishes our address.
+    if (need_ofi) return pmix.fence(true);
+    return Status::ok();
+  }
 
   if (auto st = transport::shm::ShmConfig::from_env(shm_config_); !st.ok())
     return Status(MPI_ERR_OTHER, std::string("bad PARLEY_SHM_* setting: ") + st.what);
   const std::string name =
       transport::shm::segment_name(job.jobid, "node" + std::to_string(job.node_id));
-  // Local rank 0 creates the segment; the fence makes it visible to the rest.
+  // Local rank 0 creates the segment; the fence makes it visible to the rest
+  // (and, with libfabric in use, exchanges the endpoint addresses).
   if (my_local_ == 0) {
     if (auto st = transport::shm::Segment::create(name, local_size, shm_config_, segment_); !st.ok())
       return transport_error("cannot create the shared-memory segment " + name, st);
   }
-  if (Status st = pmix.fence(false); !st) return st;
+  if (Status st = pmix.fence(need_ofi); !st) return st;
   if (my_local_ != 0) {
     if (auto st = transport::shm::Segment::attach(name, segment_); !st.ok())
       return transport_error("cannot attach the shared-memory segment " + name, st);
@@ -74,11 +96,12 @@ Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) 
 
 Status Engine::drain() {
   // Peers may still wait for our fin/ack/cts or for queued sends.
-  wait_until([this] { return busy_peers_.empty(); });
+  wait_until([this] { return busy_peers_.empty() && ofi_idle(); });
   return Status::ok();
 }
 
 void Engine::close() {
+  close_ofi();
   if (!shm_ready_) return;
   shm_ready_ = false;
   (void)segment_.unlink();
@@ -104,6 +127,7 @@ void Engine::progress() {
     }
     step_pipelines();
   }
+  if (ofi_ready_) ofi_progress();
   if (!hooks_.empty()) run_hooks();
   if (progress_hook_ != nullptr && !in_progress_hook_) {
     in_progress_hook_ = true;
@@ -143,6 +167,7 @@ void Engine::adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
 }
 
 void Engine::free_request(p2p::Request* r) {
+  if (r->rndv_mr != nullptr) ofi_release(r);
   if (r->staging != nullptr) {
     delete[] r->staging;
     r->staging = nullptr;
@@ -154,13 +179,14 @@ void Engine::free_request(p2p::Request* r) {
 }
 
 int Engine::local_of_world(int world_rank) const {
-  return world_to_local_[static_cast<std::size_t>(world_rank)];
+  const PeerRoute& rt = routes_[static_cast<std::size_t>(world_rank)];
+  return rt.kind == Route::shm ? rt.index : -1;
 }
 
 Status Engine::check_reachable(int world_rank, const Communicator* comm, int rank) const {
-  if (world_rank == world_rank_ || local_of_world(world_rank) >= 0) return Status::ok();
+  if (routes_[static_cast<std::size_t>(world_rank)].kind != Route::none) return Status::ok();
   return Status(MPI_ERR_OTHER, "rank " + std::to_string(rank) + " of " + comm->name() +
-                                   " runs on another node, and the network transport is not available yet");
+                                   " runs on another node, and the network transport (libfabric) is not open");
 }
 
 }  // namespace parley

@@ -1,6 +1,8 @@
-// The progress engine: one per process. It owns the transports (self and
-// shared memory today, libfabric later), the matching engine and the
-// point-to-point protocol state, and advances all of them from progress().
+// The progress engine: one per process. It owns the transports (self,
+// shared memory, libfabric), the matching engine and the point-to-point
+// protocol state, and advances all of them from progress(). Every world rank
+// has a route: itself, a local rank over shm, or a world rank over ofi
+// (ranks on other nodes, or every rank with PARLEY_TRANSPORT=ofi).
 // Waiting spins briefly, then yields (at once when the node is
 // oversubscribed), so a waiting rank never starves a peer on its core.
 #pragma once
@@ -19,6 +21,8 @@
 #include "p2p/match.hpp"
 #include "p2p/protocol.hpp"
 #include "p2p/request.hpp"
+#include "transport/ofi/ofi_endpoint.hpp"
+#include "transport/ofi/ofi_fabric.hpp"
 #include "transport/shm/shm_config.hpp"
 #include "transport/shm/shm_pipeline.hpp"
 #include "transport/shm/shm_queue.hpp"
@@ -30,7 +34,11 @@ namespace parley {
 struct EngineParams {
   std::size_t eager_limit = 16384;  // PARLEY_EAGER_LIMIT: largest eager message (bytes)
   std::uint32_t spin_count = 2000;  // PARLEY_SPIN_COUNT: polls before yielding when not oversubscribed
+  bool force_ofi = false;           // PARLEY_TRANSPORT=ofi: libfabric between ranks of one node too
 };
+
+// The PMIx key under which each rank publishes its libfabric address.
+inline constexpr const char* kOfiAddressKey = "parley.ofi.addr";
 
 class Engine {
  public:
@@ -97,7 +105,10 @@ class Engine {
   struct UnexpectedMsg {
     p2p::Unexpected entry;
     p2p::MsgHeader header;
-    int src_local = -1;            // -1: from ourselves
+    int src_local = -1;            // shm: local rank; ofi: world rank; -1: from ourselves
+    bool via_ofi = false;
+    bool has_key = false;          // ofi rts: the sender registered its buffer (fi_read)
+    std::uint64_t rkey = 0;        // ofi rts: the remote key
     p2p::Request* self_send = nullptr;  // self rendezvous: the sender's request
     std::vector<std::byte> data;   // eager payload
   };
@@ -124,6 +135,23 @@ class Engine {
     bool cma_refused = false;
     bool busy = false;  // listed in busy_peers_
   };
+  // A peer reached over libfabric (by world rank).
+  struct OfiPeer {
+    IntrusiveList<p2p::Request, &p2p::Request::pending_link> pending;  // sends not yet handed over
+    IntrusiveList<p2p::Request, &p2p::Request::wait_link> waiting;     // waiting for this peer's reply or data
+    std::deque<p2p::MsgHeader> control;  // fin/ack/cts_pipe not yet sent
+    std::deque<p2p::Request*> trains;    // senders streaming pipeline chunks (no FI_RMA)
+    std::deque<p2p::Request*> reads;     // receives whose fi_read waits for a free read slot
+    bool inserted = false;  // in the endpoint's address vector
+    bool failed = false;
+    bool busy = false;  // listed in ofi_busy_
+  };
+  // Where a world rank is reached.
+  enum class Route : std::uint8_t { none, self, shm, ofi };
+  struct PeerRoute {
+    Route kind = Route::none;
+    int index = -1;  // shm: local rank; ofi: world rank
+  };
 
   int local_of_world(int world_rank) const;
   Status check_reachable(int world_rank, const Communicator* comm, int rank) const;
@@ -143,12 +171,32 @@ class Engine {
   void complete(p2p::Request* r);
   static void set_status(p2p::Request* r, const p2p::MsgHeader& h);
 
+  // libfabric (engine_ofi.cpp)
+  Status init_ofi(const bootstrap::JobInfo& job, bool multi_node);
+  void close_ofi();
+  bool ofi_ensure_peer(int world);
+  void ofi_start_send(p2p::Request* r, int world);
+  bool ofi_try_transmit(p2p::Request* r, int world);
+  void ofi_send_control(int world, const p2p::MsgHeader& h);
+  void ofi_flush_peer(int world);
+  void ofi_make_busy(int world);
+  void ofi_progress();
+  void on_ofi_event(const transport::ofi::OfiEvent& ev);
+  void on_ofi_message(int src, std::span<const std::byte> header, std::span<const std::byte> payload);
+  void ofi_deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, bool has_key, std::uint64_t key, int src);
+  void ofi_start_read(p2p::Request* r, int src);
+  void ofi_fail_request(p2p::Request* r, int world, const std::string& why);
+  void ofi_fail_peer(int world, const std::string& why);
+  void ofi_release(p2p::Request* r);
+  void ofi_unwait(int world, p2p::Request* r);
+  bool ofi_idle() const;
+
   EngineParams params_;
   int world_rank_ = 0;
   int my_local_ = 0;
   bool oversubscribed_ = false;
   std::vector<int> local_to_world_;
-  std::vector<int> world_to_local_;  // -1: on another node
+  std::vector<PeerRoute> routes_;  // by world rank
   transport::shm::ShmConfig shm_config_;
   transport::shm::Segment segment_;
   transport::shm::CellQueues queues_;
@@ -156,6 +204,17 @@ class Engine {
   std::size_t eager_max_ = 0;  // eager limit after the transport's cell capacity
   std::unique_ptr<Peer[]> peers_;  // by local rank (Peer is not movable)
   std::vector<int> busy_peers_;  // peers with pending sends, control or pipelines
+  bootstrap::PmixClient* pmix_ = nullptr;
+  // libfabric: open when a peer needs it.
+  transport::ofi::Fabric fabric_;
+  transport::ofi::Endpoint ep_;
+  bool ofi_ready_ = false;
+  bool ofi_rma_ = false;
+  std::size_t ofi_eager_max_ = 0;  // eager limit over ofi
+  std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA)
+  std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
+  std::vector<int> ofi_busy_;  // ofi peers with queued work
+  std::size_t ofi_failed_ = 0;  // peers lost so far
   p2p::MatchEngine match_;
   struct Hook {
     ProgressFn fn;

@@ -1,6 +1,7 @@
 // Engine::wait_until: poll, then back off without hogging a shared core.
 #pragma once
 
+#include "engine/engine.hpp"
 #include "transport/common/backoff.hpp"
 
 namespace parley {

@@ -8,13 +8,21 @@
 //                cts_pipe and both run the copy pipeline
 //   fin / ack    completion of the sender's request `sender_req`
 //   cts_pipe     the receiver starts the copy pipeline for `sender_req`
+//
+// Over libfabric (engine_ofi.cpp) the same header is the caller header of an
+// endpoint message. An rts is followed by the 8-byte remote key of the
+// sender's registered buffer (header length 48) when the provider has
+// FI_RMA: the receiver fi_reads `addr` and answers fin. Without FI_RMA (length
+// 40) the receiver answers cts_pipe with its own request in `addr`, and the
+// sender streams pipe_data messages: `addr` = the receiver's request, `size` =
+// the chunk's offset, the payload = the chunk.
 #pragma once
 
 #include <cstdint>
 
 namespace parley::p2p {
 
-enum class MsgType : std::uint8_t { eager, eager_sync, rts, fin, ack, cts_pipe };
+enum class MsgType : std::uint8_t { eager, eager_sync, rts, fin, ack, cts_pipe, pipe_data };
 
 struct MsgHeader {
   MsgType type;

@@ -35,6 +35,15 @@ void Engine::start_recv(Request* r) {
     deliver_unexpected(r, static_cast<UnexpectedMsg*>(u->owner));
     return;
   }
+  if (ofi_failed_ != 0 && r->peer >= 0) [[unlikely]] {
+    // A receive from a peer already lost can never match.
+    const int world = r->comm->world_rank(r->peer);
+    const PeerRoute& rt = routes_[static_cast<std::size_t>(world)];
+    if (rt.kind == Route::ofi && ofi_peers_[static_cast<std::size_t>(world)].failed) {
+      ofi_fail_request(r, world, "the receive's source was lost earlier");
+      return;
+    }
+  }
   r->posted.key = key;
   r->posted.owner = r;
   match_.post(&r->posted);
@@ -75,7 +84,13 @@ void Engine::cancel(Request* r) {
     }
   } else if (r->kind == p2p::RequestKind::send && r->pending_link.linked()) {
     // Never handed to the transport: withdrawing it is invisible to the peer.
-    peers_[static_cast<std::size_t>(r->dest_local)].pending.remove(r);
+    const PeerRoute rt = routes_[static_cast<std::size_t>(r->comm->world_rank(r->peer))];
+    if (rt.kind == Route::ofi) {
+      ofi_peers_[static_cast<std::size_t>(rt.index)].pending.remove(r);
+      ofi_release(r);
+    } else {
+      peers_[static_cast<std::size_t>(r->dest_local)].pending.remove(r);
+    }
     r->status.cancelled = true;
     complete(r);
   }
@@ -137,6 +152,8 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
       make_busy(static_cast<int>(src_local));
       return;
     }
+    case MsgType::pipe_data:
+      return;  // ofi only
   }
 }
 
@@ -233,7 +250,19 @@ void Engine::step_pipelines() {
 
 void Engine::deliver_unexpected(Request* r, UnexpectedMsg* u) {
   const MsgHeader& h = u->header;
-  if (u->self_send != nullptr) {
+  if (u->via_ofi) {
+    if (h.type == MsgType::rts) {
+      ofi_deliver_rts(r, h, u->has_key, u->rkey, u->src_local);
+    } else {
+      deliver_eager(r, h, u->data);
+      if (h.type == MsgType::eager_sync) {
+        MsgHeader ack{};
+        ack.type = MsgType::ack;
+        ack.sender_req = h.sender_req;
+        ofi_send_control(u->src_local, ack);
+      }
+    }
+  } else if (u->self_send != nullptr) {
     set_status(r, h);
     if (r->status.bytes != 0) std::memcpy(r->buf.base, u->self_send->buf.base, r->status.bytes);
     complete(u->self_send);

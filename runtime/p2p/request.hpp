@@ -54,7 +54,16 @@ struct Request {
 
   PostedRecv posted;      // recv: its entry in the matching engine
   ListLink pending_link;  // send: queued behind earlier sends to the same peer
+  ListLink wait_link;     // ofi: waiting for the peer's reply (ack/fin/cts) or data
   int dest_local = -1;    // send: the destination's local (shm) rank
+
+  // ofi rendezvous state.
+  void* rndv_mr = nullptr;         // send: the registered buffer (transport::ofi::MemoryRegion, owned)
+  std::uint64_t remote_req = 0;    // the peer's request (echoed in fin / pipeline chunks)
+  std::uint64_t remote_addr = 0;   // recv: the sender's registered buffer (fi_read)
+  std::uint64_t remote_key = 0;
+  std::uint64_t xfer_total = 0;    // pipeline: bytes of the whole message
+  std::uint64_t xfer_done = 0;     // pipeline: bytes sent / received so far
   int handle = 0;         // the C handle naming it, if any
 
   // Generalized requests (MPI_Grequest_start): the user's callbacks.

@@ -56,11 +56,16 @@ Status Engine::start(Request* r) {
   // requests repack at every start: the user may have changed the data).
   if (r->staging != nullptr) (void)dt::pack(r->buf.user, r->buf.count, *r->buf.type, 0, r->staging, r->buf.bytes);
   const int world = r->comm->world_rank(r->peer);
-  if (world == world_rank_) {
-    send_to_self(r);
+  const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
+  if (rt.kind != Route::shm) [[unlikely]] {
+    if (rt.kind == Route::self) {
+      send_to_self(r);
+    } else {
+      ofi_start_send(r, world);
+    }
     return Status::ok();
   }
-  r->dest_local = local_of_world(world);
+  r->dest_local = rt.index;
   Peer& p = peers_[static_cast<std::size_t>(r->dest_local)];
   // Behind earlier queued sends to the same peer, or the ring is full: queue.
   if (!p.pending.empty() || !try_transmit(r)) {

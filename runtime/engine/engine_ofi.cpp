@@ -1,0 +1,493 @@
+// The point-to-point protocol over libfabric (transport/ofi): ranks on other
+// nodes, or every rank with PARLEY_TRANSPORT=ofi. The wire header is
+// p2p::MsgHeader, as over shm, carried as the endpoint's caller header; the
+// matching engine stays ours, so MPI_ANY_SOURCE and the non-overtaking order
+// hold across transports (the endpoint delivers one peer's messages in the
+// order they were sent, and each peer's sends leave in posting order).
+//
+//   small      eager / eager_sync (+ ack), header and payload in one message
+//   large      rts with the remote key of the sender's registered buffer; the
+//              receiver fi_reads into the user's buffer and answers fin
+//   no FI_RMA  rts without a key; the receiver answers cts_pipe and the
+//              sender streams the data as pipe_data messages
+//
+// Addresses: each rank puts its endpoint address under kOfiAddressKey before
+// the init fence (which collects data); a peer's is fetched with PMIx_Get on
+// first use. A provider error fails the peer: its queued and waiting
+// requests complete with MPI_ERR_OTHER and a line on stderr names it.
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "engine/engine.hpp"
+
+namespace parley {
+
+using p2p::MsgHeader;
+using p2p::MsgType;
+using p2p::Request;
+namespace ofi = transport::ofi;
+
+namespace {
+
+// An rts with the remote key of the sender's buffer.
+struct RtsKey {
+  MsgHeader h;
+  std::uint64_t key;
+};
+static_assert(sizeof(RtsKey) == sizeof(MsgHeader) + 8);
+
+std::span<const std::byte> bytes_of(const MsgHeader& h) {
+  return {reinterpret_cast<const std::byte*>(&h), sizeof h};
+}
+
+}  // namespace
+
+Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
+  ofi::OfiConfig cfg;
+  if (auto st = ofi::OfiConfig::from_env(&cfg); !st.ok())
+    return Status(MPI_ERR_OTHER, std::string("bad PARLEY_OFI_* setting: ") + st.what);
+  // Peers on other nodes: prefer the job's network to loopback, unless the
+  // user chose.
+  if (multi_node && std::getenv("PARLEY_OFI_SCOPE") == nullptr) cfg.scope = ofi::Scope::network;
+  if (auto st = fabric_.open(cfg); !st.ok())
+    return Status(MPI_ERR_OTHER, std::string("cannot open the libfabric transport: ") + st.what);
+  if (auto st = ep_.open(fabric_, static_cast<ofi::PeerId>(job.rank)); !st.ok())
+    return Status(MPI_ERR_OTHER, std::string("cannot open the libfabric endpoint: ") + st.what);
+  const auto addr = ep_.address();
+  if (Status st = pmix_->put(kOfiAddressKey, addr.data(), addr.size()); !st) return st;
+  if (Status st = pmix_->commit(); !st) return st;
+  ofi_peers_ = std::make_unique<OfiPeer[]>(static_cast<std::size_t>(job.size));
+  for (int w = 0; w < job.size; ++w) {
+    if (routes_[static_cast<std::size_t>(w)].kind == Route::none) routes_[static_cast<std::size_t>(w)] = PeerRoute{Route::ofi, w};
+  }
+  ofi_rma_ = ep_.has_rma();
+  ofi_eager_max_ = std::min(params_.eager_limit, ep_.max_payload(sizeof(RtsKey)));
+  ofi_chunk_ = ep_.max_payload(sizeof(MsgHeader));
+  ofi_ready_ = true;
+  return Status::ok();
+}
+
+void Engine::close_ofi() {
+  if (!ofi_ready_) return;
+  ofi_ready_ = false;
+  ep_.close();
+  fabric_.close();
+}
+
+bool Engine::ofi_idle() const {
+  return !ofi_ready_ || (ofi_busy_.empty() && ep_.sends_in_flight() == 0 && ep_.reads_in_flight() == 0);
+}
+
+// Inserts `world` into the address vector on first use (PMIx_Get of the
+// address it published), unless its first message already did.
+bool Engine::ofi_ensure_peer(int world) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (p.inserted) return true;
+  const auto id = static_cast<ofi::PeerId>(world);
+  if (!ep_.knows_peer(id)) {
+    std::vector<std::byte> addr;
+    if (Status st = pmix_->get(world, kOfiAddressKey, addr); !st) {
+      ofi_fail_peer(world, st.message());
+      return false;
+    }
+    if (auto st = ep_.insert_peer(id, addr); !st.ok()) {
+      ofi_fail_peer(world, st.what);
+      return false;
+    }
+  }
+  p.inserted = true;
+  return true;
+}
+
+void Engine::ofi_make_busy(int world) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (p.busy) return;
+  p.busy = true;
+  ofi_busy_.push_back(world);
+}
+
+void Engine::ofi_start_send(Request* r, int world) {
+  r->dest_local = -1;
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (p.failed) {
+    ofi_fail_request(r, world, "the destination was lost earlier");
+    return;
+  }
+  if (!ofi_ensure_peer(world)) {
+    ofi_fail_request(r, world, "its address is unknown");
+    return;
+  }
+  if (!p.pending.empty() || !ofi_try_transmit(r, world)) {
+    p.pending.push_back(r);
+    ofi_make_busy(world);
+  }
+}
+
+// Hands r to the endpoint: true when done with it here (sent, or failed).
+bool Engine::ofi_try_transmit(Request* r, int world) {
+  const auto dst = static_cast<ofi::PeerId>(world);
+  RtsKey m{};
+  MsgHeader& h = m.h;
+  h.context = r->comm->context_id();
+  h.source = r->comm->rank();
+  h.tag = r->tag;
+  h.size = r->buf.bytes;
+  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  const bool eager = r->buf.bytes <= ofi_eager_max_;
+  std::size_t header_len = sizeof(MsgHeader);
+  if (eager) {
+    h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
+  } else {
+    h.type = MsgType::rts;
+    if (ofi_rma_) {
+      if (r->rndv_mr == nullptr) {
+        auto* mr = new ofi::MemoryRegion;
+        if (auto st = ep_.register_memory(r->buf.base, r->buf.bytes, mr); !st.ok()) {
+          delete mr;
+          ofi_fail_request(r, world, st.what);
+          return true;
+        }
+        r->rndv_mr = mr;
+      }
+      const ofi::RemoteKey key = static_cast<ofi::MemoryRegion*>(r->rndv_mr)->remote();
+      h.addr = key.addr;
+      m.key = key.key;
+      header_len = sizeof(RtsKey);
+    }
+  }
+  iovec iov{r->buf.base, eager ? r->buf.bytes : 0};
+  auto st = ep_.try_send(dst, {reinterpret_cast<const std::byte*>(&m), header_len},
+                         transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
+  if (st.would_block()) return false;
+  if (!st.ok()) {
+    ofi_fail_peer(world, st.what);
+    ofi_fail_request(r, world, st.what);
+    return true;
+  }
+  if (h.type == MsgType::eager) {
+    complete(r);
+  } else {
+    // Ssend waits for ack, rendezvous for fin (or cts_pipe, then the train).
+    ofi_peers_[static_cast<std::size_t>(world)].waiting.push_back(r);
+  }
+  return true;
+}
+
+void Engine::ofi_send_control(int world, const MsgHeader& h) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (p.failed) return;
+  if (p.control.empty() && ofi_ensure_peer(world)) {
+    auto st = ep_.try_send(static_cast<ofi::PeerId>(world), bytes_of(h), {});
+    if (st.ok()) return;
+    if (!st.would_block()) {
+      ofi_fail_peer(world, st.what);
+      return;
+    }
+  }
+  if (p.failed) return;
+  p.control.push_back(h);
+  ofi_make_busy(world);
+}
+
+void Engine::ofi_flush_peer(int world) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  const auto dst = static_cast<ofi::PeerId>(world);
+  while (!p.control.empty()) {
+    auto st = ep_.try_send(dst, bytes_of(p.control.front()), {});
+    if (st.would_block()) return;
+    if (!st.ok()) {
+      ofi_fail_peer(world, st.what);
+      return;
+    }
+    p.control.pop_front();
+  }
+  while (!p.reads.empty()) {
+    Request* r = p.reads.front();
+    p.reads.pop_front();
+    const std::size_t before = p.reads.size();
+    ofi_start_read(r, world);
+    if (p.reads.size() > before) {
+      // Still no read slot: it went back to the end; restore the order.
+      p.reads.pop_back();
+      p.reads.push_front(r);
+      break;
+    }
+  }
+  while (Request* r = p.pending.front()) {
+    p.pending.remove(r);
+    if (!ofi_try_transmit(r, world)) {
+      p.pending.push_front(r);
+      return;
+    }
+    if (p.failed) return;
+  }
+  while (!p.trains.empty()) {
+    Request* r = p.trains.front();
+    while (r->xfer_done < r->xfer_total) {
+      MsgHeader h{};
+      h.type = MsgType::pipe_data;
+      h.addr = r->remote_req;
+      h.size = r->xfer_done;
+      const std::size_t len = std::min<std::size_t>(ofi_chunk_, r->xfer_total - r->xfer_done);
+      iovec iov{static_cast<std::byte*>(r->buf.base) + r->xfer_done, len};
+      auto st = ep_.try_send(dst, bytes_of(h), transport::IovSpan(&iov, 1));
+      if (st.would_block()) return;
+      if (!st.ok()) {
+        ofi_fail_peer(world, st.what);
+        return;
+      }
+      r->xfer_done += len;
+    }
+    p.trains.pop_front();
+    ofi_unwait(world, r);
+    complete(r);
+  }
+}
+
+void Engine::ofi_progress() {
+  ep_.poll([this](const ofi::OfiEvent& ev) { on_ofi_event(ev); });
+  for (std::size_t i = 0; i < ofi_busy_.size();) {
+    const int world = ofi_busy_[i];
+    OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+    if (!p.failed) ofi_flush_peer(world);
+    if (p.failed || (p.pending.empty() && p.control.empty() && p.trains.empty() && p.reads.empty())) {
+      p.busy = false;
+      ofi_busy_[i] = ofi_busy_.back();
+      ofi_busy_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Engine::on_ofi_event(const ofi::OfiEvent& ev) {
+  switch (ev.kind) {
+    case ofi::EventKind::message:
+      on_ofi_message(static_cast<int>(ev.peer), ev.header, ev.payload);
+      return;
+    case ofi::EventKind::read_done: {
+      auto* r = reinterpret_cast<Request*>(ev.cookie);
+      const int src = static_cast<int>(ev.peer);
+      ofi_unwait(src, r);
+      MsgHeader fin{};
+      fin.type = MsgType::fin;
+      fin.sender_req = r->remote_req;
+      ofi_send_control(src, fin);
+      complete(r);
+      return;
+    }
+    case ofi::EventKind::error: {
+      if (ev.op == ofi::OpKind::read && ev.cookie != 0) {
+        auto* r = reinterpret_cast<Request*>(ev.cookie);
+        const int src = static_cast<int>(ev.peer);
+        ofi_unwait(src, r);
+        // Let the sender finish too (if it can still hear us).
+        MsgHeader fin{};
+        fin.type = MsgType::fin;
+        fin.sender_req = r->remote_req;
+        ofi_send_control(src, fin);
+        ofi_fail_request(r, src, ev.status.what);
+        return;
+      }
+      if (ev.peer != ofi::kNoPeer && ev.peer < routes_.size()) {
+        ofi_fail_peer(static_cast<int>(ev.peer), ev.status.what);
+      } else {
+        std::fprintf(stderr, "parley: rank %d: libfabric error: %s\n", world_rank_, ev.status.what);
+      }
+      return;
+    }
+  }
+}
+
+void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::span<const std::byte> payload) {
+  MsgHeader h;
+  std::memcpy(&h, header.data(), sizeof h);
+  // The first message from a peer carries its address: replies need no PMIx_Get.
+  ofi_peers_[static_cast<std::size_t>(src)].inserted = true;
+  switch (h.type) {
+    case MsgType::eager:
+    case MsgType::eager_sync:
+    case MsgType::rts: {
+      const bool has_key = header.size() >= sizeof(RtsKey);
+      std::uint64_t key = 0;
+      if (has_key) std::memcpy(&key, header.data() + sizeof h, sizeof key);
+      if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
+        auto* r = static_cast<Request*>(pr->owner);
+        if (h.type == MsgType::rts) {
+          ofi_deliver_rts(r, h, has_key, key, src);
+        } else {
+          deliver_eager(r, h, payload);
+          if (h.type == MsgType::eager_sync) {
+            MsgHeader ack{};
+            ack.type = MsgType::ack;
+            ack.sender_req = h.sender_req;
+            ofi_send_control(src, ack);
+          }
+        }
+        return;
+      }
+      auto* u = new UnexpectedMsg;
+      u->entry.key = {h.context, h.source, h.tag};
+      u->entry.owner = u;
+      u->header = h;
+      u->src_local = src;
+      u->via_ofi = true;
+      u->has_key = has_key;
+      u->rkey = key;
+      if (h.type != MsgType::rts) u->data.assign(payload.begin(), payload.end());
+      match_.add_unexpected(&u->entry);
+      return;
+    }
+    case MsgType::fin:
+    case MsgType::ack: {
+      auto* r = reinterpret_cast<Request*>(h.sender_req);
+      ofi_unwait(src, r);
+      ofi_release(r);
+      complete(r);
+      return;
+    }
+    case MsgType::cts_pipe: {
+      auto* r = reinterpret_cast<Request*>(h.sender_req);
+      r->remote_req = h.addr;
+      r->xfer_total = r->buf.bytes;
+      r->xfer_done = 0;
+      ofi_peers_[static_cast<std::size_t>(src)].trains.push_back(r);
+      ofi_make_busy(src);
+      return;
+    }
+    case MsgType::pipe_data: {
+      auto* r = reinterpret_cast<Request*>(h.addr);
+      const std::uint64_t off = h.size;
+      // A truncated receive keeps what fits and counts the rest.
+      if (off < r->status.bytes) {
+        const std::size_t n = std::min<std::size_t>(payload.size(), r->status.bytes - off);
+        std::memcpy(static_cast<std::byte*>(r->buf.base) + off, payload.data(), n);
+      }
+      r->xfer_done += payload.size();
+      if (r->xfer_done >= r->xfer_total) {
+        ofi_unwait(src, r);
+        complete(r);
+      }
+      return;
+    }
+  }
+}
+
+void Engine::ofi_deliver_rts(Request* r, const MsgHeader& h, bool has_key, std::uint64_t key, int src) {
+  set_status(r, h);
+  r->remote_req = h.sender_req;
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(src)];
+  if (p.failed) {
+    ofi_fail_request(r, src, "the sender was lost");
+    return;
+  }
+  if (!has_key) {
+    r->xfer_total = h.size;
+    r->xfer_done = 0;
+    p.waiting.push_back(r);
+    MsgHeader cts{};
+    cts.type = MsgType::cts_pipe;
+    cts.sender_req = h.sender_req;
+    cts.addr = reinterpret_cast<std::uint64_t>(r);
+    ofi_send_control(src, cts);
+    return;
+  }
+  r->remote_addr = h.addr;
+  r->remote_key = key;
+  if (r->status.bytes == 0 || !p.reads.empty()) {
+    if (r->status.bytes == 0) {
+      MsgHeader fin{};
+      fin.type = MsgType::fin;
+      fin.sender_req = h.sender_req;
+      ofi_send_control(src, fin);
+      complete(r);
+      return;
+    }
+    p.reads.push_back(r);
+    ofi_make_busy(src);
+    return;
+  }
+  ofi_start_read(r, src);
+}
+
+// Reads the rendezvous data into r's buffer; queued on the peer when no read
+// slot is free.
+void Engine::ofi_start_read(Request* r, int src) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(src)];
+  if (!ofi_ensure_peer(src)) {
+    ofi_fail_request(r, src, "its address is unknown");
+    return;
+  }
+  iovec local{r->buf.base, r->status.bytes};
+  auto st = ep_.read(static_cast<ofi::PeerId>(src), transport::IovSpan(&local, 1),
+                     ofi::RemoteKey{r->remote_addr, r->remote_key}, reinterpret_cast<std::uint64_t>(r));
+  if (st.would_block()) {
+    p.reads.push_back(r);
+    ofi_make_busy(src);
+    return;
+  }
+  if (!st.ok()) {
+    MsgHeader fin{};
+    fin.type = MsgType::fin;
+    fin.sender_req = r->remote_req;
+    ofi_send_control(src, fin);
+    ofi_fail_request(r, src, st.what);
+    return;
+  }
+  p.waiting.push_back(r);
+}
+
+void Engine::ofi_unwait(int world, Request* r) {
+  if (r->wait_link.linked()) ofi_peers_[static_cast<std::size_t>(world)].waiting.remove(r);
+}
+
+void Engine::ofi_release(Request* r) {
+  if (r->rndv_mr == nullptr) return;
+  delete static_cast<ofi::MemoryRegion*>(r->rndv_mr);
+  r->rndv_mr = nullptr;
+}
+
+void Engine::ofi_fail_request(Request* r, int world, const std::string& why) {
+  // A lost peer was reported once already; other failures name theirs here.
+  if (!ofi_peers_[static_cast<std::size_t>(world)].failed) {
+    std::fprintf(stderr, "parley: rank %d: a transfer with rank %d failed (libfabric): %s\n", world_rank_, world,
+                 why.c_str());
+    std::fflush(stderr);
+  }
+  ofi_release(r);
+  r->status.error = MPI_ERR_OTHER;
+  complete(r);
+}
+
+// The peer is gone (a provider error, or its address could not be had):
+// say so once, and end everything that waits for it.
+void Engine::ofi_fail_peer(int world, const std::string& why) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (p.failed) return;
+  p.failed = true;
+  ++ofi_failed_;
+  std::fprintf(stderr, "parley: rank %d: lost the connection to rank %d (libfabric): %s\n", world_rank_, world,
+               why.c_str());
+  std::fflush(stderr);
+  p.control.clear();
+  p.trains.clear();
+  while (!p.reads.empty()) {
+    Request* r = p.reads.front();
+    p.reads.pop_front();
+    ofi_fail_request(r, world, why);
+  }
+  while (Request* r = p.pending.front()) {
+    p.pending.remove(r);
+    ofi_fail_request(r, world, why);
+  }
+  while (Request* r = p.waiting.front()) {
+    p.waiting.remove(r);
+    ofi_fail_request(r, world, why);
+  }
+}
+
+}  // namespace parley
