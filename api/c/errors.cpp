@@ -22,9 +22,11 @@ std::unique_ptr<Communicator> g_self;
 
 [[noreturn]] void fatal(const char* function, int code, const std::string& text) {
   const auto& job = Runtime::get().job();
+  const int cls = errors::class_of(code);
+  // User classes (MPI_Add_error_class) have no predefined description.
+  const char* what = errors::class_description(cls);
   std::string msg = "parley: rank " + std::to_string(job.rank) + " on " + job.hostname + ": " + text +
-                    " (error class " + std::to_string(errors::class_of(code)) + ": " +
-                    errors::class_description(errors::class_of(code)) + ")";
+                    " (error class " + std::to_string(cls) + ": " + (what ? what : "user-defined class") + ")";
   (void)function;
   if (!Runtime::get().initialized() || Runtime::get().finalized()) {
     std::fprintf(stderr, "%s\n", msg.c_str());
@@ -33,7 +35,9 @@ std::unique_ptr<Communicator> g_self;
   }
   // The launcher prints the message with the rank and host; as a singleton
   // the client prints it itself.
-  Runtime::get().abort(errors::class_of(code), msg);
+  // The job's exit status: the class where it fits a status byte (user
+  // classes, above MPI_ERR_LASTCODE, would read as 0 there).
+  Runtime::get().abort(cls > 0 && cls < 256 ? cls : MPI_ERR_OTHER, msg);
 }
 
 }  // namespace
