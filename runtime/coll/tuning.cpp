@@ -9,6 +9,10 @@
 namespace parley::coll {
 namespace {
 
+constexpr std::size_t kShmBcastMax = 512 * 1024;
+constexpr std::size_t kShmReduceMax = 32 * 1024;
+constexpr std::size_t kShmAllreduceMax = 128 * 1024;
+
 constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
     "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
     "PARLEY_COLL_ALLREDUCE", "PARLEY_COLL_ALLGATHER", "PARLEY_COLL_ALLTOALL",
@@ -60,13 +64,17 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
   const Algorithm f = forced(c);
   if (f == Algorithm::shm) return true;
   if (f != Algorithm::automatic) return false;
-  (void)bytes;
+  // Crossovers measured with bench/coll/compare.py at 2 and 4 ranks on the
+  // 2-core machines (docs/collectives.md): the team copies through its
+  // segment (two copies per byte) and synchronises every rank per 128 KiB
+  // chunk, which loses to the single-copy (CMA) point-to-point algorithms
+  // on large messages, earlier when oversubscribed.
   (void)size;
   switch (c) {
-    case Collective::barrier:
-    case Collective::bcast:
-    case Collective::reduce:
-    case Collective::allreduce: return true;
+    case Collective::barrier: return true;
+    case Collective::bcast: return bytes < kShmBcastMax;
+    case Collective::reduce: return bytes < kShmReduceMax;
+    case Collective::allreduce: return bytes < kShmAllreduceMax;
     default: return false;
   }
 }
