@@ -209,7 +209,6 @@ int choose_level(const std::vector<TypeEntry>& all) {
 }  // namespace
 
 Result<CommPtr> split_type(Communicator& parent, SplitType type, int key, const std::string& resource) {
-  if (parent.is_inter()) return Status(MPI_ERR_COMM, "comm is an intercommunicator (split_type needs an intracommunicator)");
   const auto& job = Runtime::get().job();
   TypeEntry mine{};
   mine.mode = static_cast<int>(type);
@@ -221,17 +220,30 @@ Result<CommPtr> split_type(Communicator& parent, SplitType type, int key, const 
   mine.node = job.local_peers.empty() ? job.rank : job.local_peers.front();
   mine.guided = -1;
   mine.levels.fill(-1);
-  if (type == SplitType::hw_guided)
-    mine.guided = resource == "mpi_shared_memory" ? 0 : hw_instance(resource);
+  if (type == SplitType::hw_guided) mine.guided = resource == "mpi_shared_memory" ? 0 : hw_instance(resource);
   if (type == SplitType::hw_unguided)
     for (std::size_t l = 0; l < kHwLevels.size(); ++l) mine.levels[l] = hw_instance(kHwLevels[l]);
-  const int n = parent.local_size();
-  std::vector<TypeEntry> all(static_cast<std::size_t>(n));
-  if (Status st = allgather(Participants::all_of(parent, kTagGather), &mine, sizeof(mine), all.data()); !st) return st;
-  auto ctx = ContextPool::get().agree(Participants::all_of(parent, kTagContextId));
+  // Everyone's entry (both sides' for an intercommunicator, which then
+  // splits each side by the same colours, as MPI_Comm_split does).
+  std::vector<TypeEntry> all, remote;
+  Result<std::uint32_t> ctx = std::uint32_t{0};
+  if (parent.is_inter()) {
+    if (Status st = gather_both_sides(parent, mine, all, remote); !st) return st;
+    ctx = agree_on_inter(parent);
+  } else {
+    all.resize(static_cast<std::size_t>(parent.local_size()));
+    if (Status st = allgather(Participants::all_of(parent, kTagGather), &mine, sizeof(mine), all.data()); !st)
+      return st;
+    ctx = ContextPool::get().agree(Participants::all_of(parent, kTagContextId));
+  }
   if (!ctx.is_ok()) return ctx.status();
-  // Everyone's colour, computed alike everywhere from the table.
-  const int level = type == SplitType::hw_unguided ? choose_level(all) : -1;
+  // Everyone's colour, computed alike everywhere from the tables.
+  int level = -1;
+  if (type == SplitType::hw_unguided) {
+    std::vector<TypeEntry> both = all;
+    both.insert(both.end(), remote.begin(), remote.end());
+    level = choose_level(both);
+  }
   auto color_of = [&](const TypeEntry& e) -> std::int64_t {
     switch (static_cast<SplitType>(e.mode)) {
       case SplitType::shared: return pair_color(e.node, 0);
@@ -241,23 +253,38 @@ Result<CommPtr> split_type(Communicator& parent, SplitType type, int key, const 
       default: return kNoColor;
     }
   };
+  // The processes of `side` (entries in its rank order) with colour c.
+  auto group_of = [&](const Group& side, const std::vector<TypeEntry>& entries, std::int64_t c) {
+    std::vector<int> members;
+    for (int r = 0; r < static_cast<int>(entries.size()); ++r)
+      if (color_of(entries[static_cast<std::size_t>(r)]) == c) members.push_back(r);
+    std::stable_sort(members.begin(), members.end(), [&](int a, int b) {
+      return entries[static_cast<std::size_t>(a)].key < entries[static_cast<std::size_t>(b)].key;
+    });
+    auto g = std::make_shared<Group>();
+    for (int r : members) g->append(side.world_rank(r));
+    return g;
+  };
   const std::int64_t my_color = color_of(mine);
-  if (my_color == kNoColor) {
+  std::shared_ptr<Group> theirs;
+  if (my_color != kNoColor && parent.is_inter()) theirs = group_of(*parent.remote_group(), remote, my_color);
+  if (my_color == kNoColor || (theirs && theirs->size() == 0)) {
     ContextPool::get().release(ctx.value());
     return CommPtr();
   }
-  std::vector<int> members;
-  for (int r = 0; r < n; ++r)
-    if (color_of(all[static_cast<std::size_t>(r)]) == my_color) members.push_back(r);
-  std::stable_sort(members.begin(), members.end(), [&](int a, int b) {
-    return all[static_cast<std::size_t>(a)].key < all[static_cast<std::size_t>(b)].key;
-  });
-  auto g = std::make_shared<Group>();
-  for (int r : members) g->append(parent.group()->world_rank(r));
-  CommPtr c = make_intra(std::move(g), ctx.value(), parent);
+  auto g = group_of(*parent.group(), all, my_color);
+  CommPtr c;
+  if (theirs) {
+    int rank = g->rank_of(my_world());
+    c = std::make_unique<Communicator>(rank, std::move(g), std::move(theirs), ctx.value(), std::string(),
+                                       parent.errhandler());
+  } else {
+    c = make_intra(std::move(g), ctx.value(), parent);
+  }
   std::string name = type == SplitType::hw_guided ? resource
-                     : type == SplitType::hw_unguided && level >= 0 ? std::string(kHwLevels[static_cast<std::size_t>(level)])
-                                                                    : std::string("mpi_shared_memory");
+                     : type == SplitType::hw_unguided && level >= 0
+                         ? std::string(kHwLevels[static_cast<std::size_t>(level)])
+                         : std::string("mpi_shared_memory");
   c->hints().emplace_back("mpi_hw_resource_type", std::move(name));
   return c;
 }

@@ -24,14 +24,16 @@ Result<CommPtr> dup(Communicator& parent);
 Result<CommPtr> split(Communicator& parent, int color, int key, int undefined);
 // MPI_Comm_split_type's kinds of resource (MPI-4.0 §7.4.2).
 enum class SplitType { undefined, shared, hw_guided, hw_unguided };
-// Processes of an intracommunicator that share a resource: the node
+// Processes of a communicator that share a resource: the node
 // (shared), the one instance of hwloc type `resource` their binding lies in
 // (hw_guided; "mpi_shared_memory" is the node; unknown types and processes
 // spanning several instances get nullptr), or the widest hardware level
 // that splits parent into strict subsets (hw_unguided; nullptr where none
 // does). Ranks ordered by (key, parent rank); the result's hints name the
 // resource under "mpi_hw_resource_type". Every process does the same
-// rounds whatever its split type, so MPI_UNDEFINED may be mixed in.
+// rounds whatever its split type, so MPI_UNDEFINED may be mixed in. Of an
+// intercommunicator: each side split by those colours, a colour's two sides
+// forming an intercommunicator (nullptr where the other side lacks it).
 Result<CommPtr> split_type(Communicator& parent, SplitType type, int key, const std::string& resource);
 // Processes in `group` (a subgroup of parent's) get a communicator, the rest
 // nullptr. Collective over all of parent. Of an intercommunicator: `group`

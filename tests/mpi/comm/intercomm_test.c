@@ -1,7 +1,7 @@
 /* Intercommunicators: the world split in two (even and odd ranks, so the
  * sides differ in size at odd sizes), MPI_Intercomm_create, remote queries,
- * point-to-point across, dup/idup/dup_with_info, MPI_Comm_split and
- * MPI_Comm_create of an intercommunicator (MPI_COMM_NULL where a side is
+ * point-to-point across, dup/idup/dup_with_info, MPI_Comm_split,
+ * MPI_Comm_split_type and MPI_Comm_create of an intercommunicator (MPI_COMM_NULL where a side is
  * empty), MPI_Comm_create_group refusing one, and MPI_Intercomm_merge in
  * both orders. Prints "intercomm ok" per rank. Needs at least 2 ranks. */
 #include <mpi.h>
@@ -107,6 +107,22 @@ static void test_split_create(MPI_Comm inter, int side, int lrank, int size) {
       OK(MPI_Comm_free(&again));
       OK(MPI_Comm_free(&sub));
     }
+  }
+  /* MPI_Comm_split_type(SHARED) of an intercommunicator (one node here):
+   * both sides whole, keys reversing each, side 0's rank 1 opting out. */
+  int opt_out = side == 0 && lrank == 1;
+  OK(MPI_Comm_split_type(inter, opt_out ? MPI_UNDEFINED : MPI_COMM_TYPE_SHARED, -lrank, MPI_INFO_NULL, &sub));
+  if (opt_out) {
+    CHECK(sub == MPI_COMM_NULL);
+  } else {
+    int nl = 0, nr = 0;
+    for (int l = side_size(side, size) - 1; l >= 0; --l)
+      if (!(side == 0 && l == 1)) local[nl++] = world_of(side, l);
+    for (int l = side_size(1 - side, size) - 1; l >= 0; --l)
+      if (!(side == 1 && l == 1)) remote[nr++] = world_of(1 - side, l);
+    CHECK(sub != MPI_COMM_NULL);
+    check_inter(sub, local, nl, remote, nr);
+    OK(MPI_Comm_free(&sub));
   }
   /* MPI_Comm_create of an intercommunicator: side 0 keeps its even local
    * ranks, side 1 all but its local rank 0 (empty when it has one process). */
