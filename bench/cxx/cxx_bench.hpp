@@ -3,9 +3,8 @@
 // only in the calls they time.
 #pragma once
 
-#include <parley/parley.hpp>
-
 #include <cstring>
+#include <parley/parley.hpp>
 #include <span>
 #include <string>
 #include <vector>

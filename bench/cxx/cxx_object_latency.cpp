@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
   const int peer = 1 - rank;
 
   if (rank == 0) {
-    std::printf("# Parley C++ API: ping-pong of a std::vector<double>, %s path (%s), half round trip, 2 ranks\n",
-                mode.c_str(), path == Path::typed ? "Send/Recv into a sized vector" : "send/recv<vector<double>>");
+    std::printf(
+        "# Parley C++ API: ping-pong of a std::vector<double>, %s path (%s), half round trip, 2 ranks\n",
+        mode.c_str(), path == Path::typed ? "Send/Recv into a sized vector" : "send/recv<vector<double>>");
     std::printf("# %-8s%18s\n", "Size", "Latency (us)");
     std::fflush(stdout);
   }

@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
   BenchOptions o = bench_parse(argc, argv);
   if (n != 2) bench_die("cxx_osu_bw needs exactly 2 ranks");
 
-  Window w{rank == 0, rank == 1, nullptr, nullptr, std::vector<parley::Request>(static_cast<std::size_t>(o.window))};
+  Window w{rank == 0, rank == 1, nullptr, nullptr,
+           std::vector<parley::Request>(static_cast<std::size_t>(o.window))};
   std::size_t slots = 64;
   BENCH_FOR_SIZES(o, size) {
     std::size_t bytes = static_cast<std::size_t>(window_messages(o, size)) * window_stride(size);
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   w.rbuf = bench_alloc(w.receiver ? slots : 1);
   if (rank == 0) {
     std::printf(
-        "# Parley OSU-style bandwidth test, C++ API (window of %d nonblocking sends, capped to %d MiB), 2 ranks\n",
+        "# Parley OSU-style bandwidth test, C++ API (window of %d nonblocking sends, capped to %d MiB), 2 "
+        "ranks\n",
         o.window, static_cast<int>(window_bytes >> 20));
     std::printf("# %-8s%18s\n", "Size", "Bandwidth (MB/s)");
     std::fflush(stdout);
@@ -93,7 +95,8 @@ int main(int argc, char** argv) {
       }
     }
     if (rank == 0) {
-      std::printf("%-10zu%18.2f\n", size, static_cast<double>(size) * win * static_cast<double>(iters) / t / 1e6);
+      std::printf("%-10zu%18.2f\n", size,
+                  static_cast<double>(size) * win * static_cast<double>(iters) / t / 1e6);
       std::fflush(stdout);
     }
   }

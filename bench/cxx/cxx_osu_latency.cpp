@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
   std::vector<double> lat(static_cast<std::size_t>(pairs));
 
   if (rank == 0) {
-    std::printf("# Parley OSU-style latency test, C++ API (ping-pong, half round trip), %d rank%s, %d pair%s\n",
-                n, n == 1 ? "" : "s", pairs, pairs == 1 ? "" : "s");
+    std::printf(
+        "# Parley OSU-style latency test, C++ API (ping-pong, half round trip), %d rank%s, %d pair%s\n", n,
+        n == 1 ? "" : "s", pairs, pairs == 1 ? "" : "s");
     std::printf("# %-8s%18s\n", "Size", "Latency (us)");
     std::fflush(stdout);
   }

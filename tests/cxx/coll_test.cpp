@@ -1,7 +1,10 @@
 // Collectives through the C++ API, upper-case (typed buffers, counts deduced per process, IN_PLACE) and
 // lower-case (objects, any callable as the reduction op), on WORLD and on a split. On an MPI without
 // collectives every case is skipped (the harness prints "SKIP collectives: ...").
+#include <array>
+#include <cstdio>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,10 @@ std::vector<parley::Intracomm> comms() {
   all.push_back(parley::COMM_WORLD.Split(parley::COMM_WORLD.Get_rank() % 2, 0));
   return all;
 }
+// MPICH 4.0's persistent collectives are not usable: MPI_Gather_init never gathers and MPI_Scatter_init
+// fails when started a second time (plain C programs show both), and started together they deliver wrong
+// blocks; the persistent case is skipped there.
+bool mpich_4_0() { return parley::Get_library_version().find("MPICH Version:\t4.0") != std::string::npos; }
 }  // namespace
 
 COLL_CASE("Barrier, Bcast, Gather, Scatter, Allgather and Alltoall move the expected blocks") {
@@ -163,6 +170,128 @@ COLL_CASE("object reductions fold in rank order with any callable") {
     std::optional<std::string> ex = c.exscan(me);
     CHECK(r == 0 ? !ex.has_value() : *ex == all_in_order.substr(0, static_cast<std::size_t>(r)));
     c.barrier();
+  }
+}
+
+COLL_CASE("every nonblocking collective gives what its blocking form gives") {
+  for (const parley::Intracomm& c : comms()) {
+    const int r = c.Get_rank(), n = c.Get_size();
+    const auto un = static_cast<std::size_t>(n);
+    std::vector<int> counts(un), displs(un), ones(un, 1), iota(un), bytes(un);
+    for (int i = 0; i < n; ++i) {
+      counts[static_cast<std::size_t>(i)] = i + 1;
+      displs[static_cast<std::size_t>(i)] = i * (i + 1) / 2;
+      iota[static_cast<std::size_t>(i)] = i;
+      bytes[static_cast<std::size_t>(i)] = i * static_cast<int>(sizeof(int));
+    }
+    const int total = n * (n + 1) / 2;
+    std::vector<int> deal(un);
+    for (int i = 0; i < n; ++i) deal[static_cast<std::size_t>(i)] = 100 + i;
+    int got = -1;
+    parley::Request q = c.Iscatter(deal, got, 0);
+    q.Wait();
+    CHECK(got == 100 + r);
+    std::vector<int> mine(static_cast<std::size_t>(r + 1), r), all(static_cast<std::size_t>(total), -1);
+    std::vector<parley::Request> reqs;
+    reqs.push_back(c.Iallgatherv(mine, all, counts, displs));
+    std::vector<int> g(r == 0 ? static_cast<std::size_t>(total) : 0, -1);
+    reqs.push_back(c.Igatherv(mine, g, counts, displs, 0));
+    parley::Request::Waitall(reqs);
+    for (int i = 0; i < n; ++i)
+      CHECK(all[static_cast<std::size_t>(displs[static_cast<std::size_t>(i)] + i)] == i);
+    if (r == 0) CHECK(g == all);
+    std::vector<int> back(static_cast<std::size_t>(r + 1), -1);
+    parley::Request sv = c.Iscatterv(all, counts, displs, back, 0);
+    sv.Wait();
+    CHECK(back == mine);
+    std::vector<int> out(un), in(un, -1), inv(un, -1), inw(un, -1);
+    for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = r * 100 + i;
+    std::vector<MPI_Datatype> types(un, MPI_INT);
+    reqs.clear();
+    reqs.push_back(c.Ialltoall(out, in));
+    reqs.push_back(c.Ialltoallv(out, ones, iota, inv, ones, iota));
+    reqs.push_back(c.Ialltoallw(out.data(), ones, bytes, types, inw.data(), ones, bytes, types));
+    parley::Request::Waitall(reqs);
+    for (int i = 0; i < n; ++i) CHECK(in[static_cast<std::size_t>(i)] == i * 100 + r);
+    CHECK(inv == in && inw == in);
+    std::array<long, 2> v{r, 1}, sum{};
+    std::vector<int> each(un, 1);
+    int block = 0, rs = 0, prefix = 0, ex = -1;
+    reqs.clear();
+    if (r == 0)
+      reqs.push_back(c.Ireduce(v, sum, parley::SUM, 0));
+    else
+      reqs.push_back(c.Ireduce(v, nullptr, parley::SUM, 0));
+    reqs.push_back(c.Ireduce_scatter_block(each, block));
+    reqs.push_back(c.Ireduce_scatter(each, rs, ones));
+    reqs.push_back(c.Iscan(r + 1, prefix));
+    reqs.push_back(c.Iexscan(r + 1, ex));
+    parley::Request::Waitall(reqs);
+    if (r == 0) CHECK(sum[0] == n * (n - 1) / 2 && sum[1] == n);
+    CHECK(block == n && rs == n && prefix == (r + 1) * (r + 2) / 2);
+    if (r > 0) CHECK(ex == r * (r + 1) / 2);
+  }
+}
+
+COLL_CASE("persistent collectives restart with the buffers' new contents") {
+  if (mpich_4_0()) {
+    if (parley::COMM_WORLD.Get_rank() == 0) std::printf("SKIP persistent collectives: broken in MPICH 4.0\n");
+    return;
+  }
+  for (const parley::Intracomm& c : comms()) {
+    const int r = c.Get_rank(), n = c.Get_size();
+    const auto un = static_cast<std::size_t>(n);
+    std::vector<int> ones(un, 1), iota(un), bytes(un);
+    for (int i = 0; i < n; ++i) {
+      iota[static_cast<std::size_t>(i)] = i;
+      bytes[static_cast<std::size_t>(i)] = i * static_cast<int>(sizeof(int));
+    }
+    std::vector<MPI_Datatype> types(un, MPI_INT);
+    int value = 0, bc = 0, sc = 0, red = 0, ared = 0, rsb = 0, rsv = 0, scan = 0, exs = 0;
+    std::vector<int> deal(un), gat(r == 0 ? un : 0), ag(un), agv(un), a2a(un), a2av(un), a2aw(un), out(un),
+        sv(un), one_each(un, 0);
+    int scv = -1;
+    std::vector<parley::Prequest> reqs;
+    reqs.push_back(c.Barrier_init());
+    reqs.push_back(c.Bcast_init(bc, 0));
+    reqs.push_back(c.Gather_init(value, r == 0 ? std::span<int>(gat) : std::span<int>(), 0));
+    reqs.push_back(c.Scatter_init(deal, sc, 0));
+    reqs.push_back(c.Gatherv_init(value, r == 0 ? std::span<int>(sv) : std::span<int>(), ones, iota, 0));
+    reqs.push_back(c.Scatterv_init(deal, ones, iota, scv, 0));
+    reqs.push_back(c.Allgather_init(value, ag));
+    reqs.push_back(c.Allgatherv_init(value, agv, ones, iota));
+    reqs.push_back(c.Alltoall_init(out, a2a));
+    reqs.push_back(c.Alltoallv_init(out, ones, iota, a2av, ones, iota));
+    reqs.push_back(c.Alltoallw_init(out.data(), ones, bytes, types, a2aw.data(), ones, bytes, types));
+    reqs.push_back(c.Reduce_init(value, red, parley::SUM, 0));
+    reqs.push_back(c.Allreduce_init(value, ared, parley::MAX));
+    reqs.push_back(c.Reduce_scatter_block_init(ones, rsb));
+    reqs.push_back(c.Reduce_scatter_init(ones, rsv, ones));
+    reqs.push_back(c.Scan_init(value, scan));
+    reqs.push_back(c.Exscan_init(value, exs));
+    for (int round = 0; round < 3; ++round) {
+      value = 10 * round + r;
+      if (r == 0) bc = 7 + round;
+      for (int i = 0; i < n; ++i) {
+        deal[static_cast<std::size_t>(i)] = round * 1000 + i;
+        out[static_cast<std::size_t>(i)] = round * 1000 + r * 10 + i;
+      }
+      // Started in the same order everywhere; completed in any order.
+      for (parley::Prequest& p : reqs) p.Start();
+      parley::Request::Waitall(reqs);
+      CHECK(bc == 7 + round && sc == round * 1000 + r && scv == sc);
+      for (int i = 0; i < n; ++i) {
+        const auto ui = static_cast<std::size_t>(i);
+        if (r == 0) CHECK(gat[ui] == 10 * round + i && sv[ui] == gat[ui]);
+        CHECK(ag[ui] == 10 * round + i && agv[ui] == ag[ui]);
+        CHECK(a2a[ui] == round * 1000 + i * 10 + r && a2av[ui] == a2a[ui] && a2aw[ui] == a2a[ui]);
+      }
+      if (r == 0) CHECK(red == n * 10 * round + n * (n - 1) / 2);
+      CHECK(ared == 10 * round + n - 1 && rsb == n && rsv == n);
+      CHECK(scan == (r + 1) * 10 * round + r * (r + 1) / 2);
+      if (r > 0) CHECK(exs == r * 10 * round + r * (r - 1) / 2);
+      CHECK(!reqs[0].Is_null());  // inactive, still allocated
+    }
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "parley/buffer.hpp"
@@ -371,9 +372,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
   void Reduce(const S& sendbuf, R&& recvbuf, const Op& op = SUM, int root = 0) const {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
-    bool use_recv = detail::is_in_place(s) || s.ptr == nullptr;
-    check(MPI_Reduce(s.ptr, r.ptr, use_recv ? r.count : s.count, use_recv ? r.type : s.type, op.handle(),
-                     root, h()));
+    auto [count, type] = reduce_shape(s, r);
+    check(MPI_Reduce(reduce_send(s), r.ptr, count, type, op.handle(), root, h()));
   }
   template <coll_send_buffer S, recv_buffer R>
   void Allreduce(const S& sendbuf, R&& recvbuf, const Op& op = SUM) const {
@@ -434,6 +434,78 @@ class Comm : public detail::Handle<detail::CommTraits> {
     return Request(r);
   }
 
+  // The other nonblocking collectives and the persistent ones (MPI-4: made once, then Start()ed any number
+  // of times) are defined in comm_coll.hpp. Counts and displacement arrays must stay alive and unchanged
+  // until the request completes (for the persistent forms: until it is freed), so the v/w forms of these
+  // take explicit displacements.
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Iscatter(const S& sendbuf, R&& recvbuf, int root = 0) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Igatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                   std::span<const int> displs, int root = 0) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Iscatterv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> displs,
+                    R&& recvbuf, int root = 0) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Iallgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                      std::span<const int> displs) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Ialltoall(const S& sendbuf, R&& recvbuf) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Ialltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                     R&& recvbuf, std::span<const int> recvcounts, std::span<const int> rdispls) const;
+  Request Ialltoallw(const void* sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                     std::span<const MPI_Datatype> sendtypes, void* recvbuf, std::span<const int> recvcounts,
+                     std::span<const int> rdispls, std::span<const MPI_Datatype> recvtypes) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Request Ireduce(const S& sendbuf, R&& recvbuf, const Op& op = SUM, int root = 0) const;
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ireduce_scatter_block(const S& sendbuf, R&& recvbuf, const Op& op = SUM) const;
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ireduce_scatter(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                          const Op& op = SUM) const;
+
+  Prequest Barrier_init(const Info& info = INFO_NULL) const;
+  template <recv_buffer B>
+  Prequest Bcast_init(B&& buf, int root = 0, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Gather_init(const S& sendbuf, R&& recvbuf, int root = 0, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Gatherv_init(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                        std::span<const int> displs, int root = 0, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Scatter_init(const S& sendbuf, R&& recvbuf, int root = 0, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Scatterv_init(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> displs,
+                         R&& recvbuf, int root = 0, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Allgather_init(const S& sendbuf, R&& recvbuf, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Allgatherv_init(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                           std::span<const int> displs, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Alltoall_init(const S& sendbuf, R&& recvbuf, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Alltoallv_init(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                          R&& recvbuf, std::span<const int> recvcounts, std::span<const int> rdispls,
+                          const Info& info = INFO_NULL) const;
+  Prequest Alltoallw_init(const void* sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                          std::span<const MPI_Datatype> sendtypes, void* recvbuf,
+                          std::span<const int> recvcounts, std::span<const int> rdispls,
+                          std::span<const MPI_Datatype> recvtypes, const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, coll_recv_buffer R>
+  Prequest Reduce_init(const S& sendbuf, R&& recvbuf, const Op& op = SUM, int root = 0,
+                       const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Allreduce_init(const S& sendbuf, R&& recvbuf, const Op& op = SUM,
+                          const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Reduce_scatter_block_init(const S& sendbuf, R&& recvbuf, const Op& op = SUM,
+                                     const Info& info = INFO_NULL) const;
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Reduce_scatter_init(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                               const Op& op = SUM, const Info& info = INFO_NULL) const;
+
   // ---- Objects (lower-case; serialised with cereal, see comm_object.hpp) ----------------------------
   template <class T>
   void send(const T& obj, int dest, int tag = 0) const;
@@ -484,6 +556,25 @@ class Comm : public detail::Handle<detail::CommTraits> {
     check(MPI_Comm_test_inter(c, &inter));
     check(inter ? MPI_Comm_remote_size(c, &n) : MPI_Comm_size(c, &n));
     return n > 0 ? n : 1;
+  }
+  // Reduce's count and type: the send buffer's, or the receive buffer's where the send buffer is IN_PLACE
+  // or absent (the root of an intercommunicator reduction).
+  static std::pair<int, MPI_Datatype> reduce_shape(const ConstBuffer& s, const Buffer& r) noexcept {
+    bool use_recv = detail::is_in_place(s) || s.ptr == nullptr;
+    return {use_recv ? r.count : s.count, use_recv ? r.type : s.type};
+  }
+  // The send buffer a reduction passes: a valid address where the caller gave none (the root of an
+  // intercommunicator reduction, where it is not significant but some MPIs refuse a null pointer).
+  static const void* reduce_send(const ConstBuffer& s) noexcept {
+    static const char unused = 0;
+    return s.ptr == nullptr ? &unused : s.ptr;
+  }
+  // Starts a nonblocking (Request) or persistent (Prequest) operation: `fn(args..., &request)`.
+  template <class Req, class Fn, class... A>
+  static Req issue(Fn fn, A... args) {
+    MPI_Request r = MPI_REQUEST_NULL;
+    check(fn(args..., &r));
+    return Req(r);
   }
   // The caller must have checked the kind of communicator; used by the checked downcasts.
   static MPI_Comm require(const Comm& c, bool ok, const char* what) {

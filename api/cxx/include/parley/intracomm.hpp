@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "parley/comm.hpp"
+#include "parley/comm_coll.hpp"
 #include "parley/comm_object.hpp"
 
 namespace parley {
@@ -81,6 +82,32 @@ class Intracomm : public Comm {
     ConstBuffer s = detail::as_send(sendbuf);
     Buffer r = detail::as_recv(std::forward<R>(recvbuf));
     check(MPI_Exscan(s.ptr, r.ptr, r.count, r.type, op.handle(), h()));
+  }
+
+  template <coll_send_buffer S, recv_buffer R>
+  Request Iscan(const S& sendbuf, R&& recvbuf, const Op& op = SUM) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Request>(MPI_Iscan, s.ptr, r.ptr, r.count, r.type, op.handle(), h());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Request Iexscan(const S& sendbuf, R&& recvbuf, const Op& op = SUM) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Request>(MPI_Iexscan, s.ptr, r.ptr, r.count, r.type, op.handle(), h());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Scan_init(const S& sendbuf, R&& recvbuf, const Op& op = SUM, const Info& info = INFO_NULL) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Prequest>(MPI_Scan_init, s.ptr, r.ptr, r.count, r.type, op.handle(), h(), info.handle());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Exscan_init(const S& sendbuf, R&& recvbuf, const Op& op = SUM,
+                       const Info& info = INFO_NULL) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Prequest>(MPI_Exscan_init, s.ptr, r.ptr, r.count, r.type, op.handle(), h(), info.handle());
   }
 
   // ---- Object collectives (lower-case) ------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "parley/buffer.hpp"
 #include "parley/comm.hpp"
+#include "parley/comm_coll.hpp"
 #include "parley/comm_object.hpp"
 #include "parley/datatype.hpp"
 #include "parley/env.hpp"

@@ -26,11 +26,11 @@
 #include <cereal/types/vector.hpp>
 #include <complex>
 #include <cstddef>
-#include <string>
-#include <type_traits>
 #include <istream>
 #include <ostream>
 #include <streambuf>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "parley/exception.hpp"

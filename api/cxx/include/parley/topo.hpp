@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <optional>
+#include <span>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -54,6 +55,105 @@ class Topocomm : public Intracomm {
     check(MPI_Neighbor_alltoall(s.ptr, out ? s.count / out : 0, s.type, r.ptr, in ? r.count / in : 0, r.type,
                                 h()));
   }
+  // Per-neighbour counts and displacements (in elements of the buffer's type), in neighbour order.
+  template <coll_send_buffer S, recv_buffer R>
+  void Neighbor_allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                           std::span<const int> displs) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    check(MPI_Neighbor_allgatherv(s.ptr, s.count, s.type, r.ptr, recvcounts.data(), displs.data(), r.type,
+                                  h()));
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  void Neighbor_alltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                          R&& recvbuf, std::span<const int> recvcounts, std::span<const int> rdispls) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    check(MPI_Neighbor_alltoallv(s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr, recvcounts.data(),
+                                 rdispls.data(), r.type, h()));
+  }
+  // Displacements in bytes, one datatype per neighbour.
+  void Neighbor_alltoallw(const void* sendbuf, std::span<const int> sendcounts,
+                          std::span<const MPI_Aint> sdispls, std::span<const MPI_Datatype> sendtypes,
+                          void* recvbuf, std::span<const int> recvcounts, std::span<const MPI_Aint> rdispls,
+                          std::span<const MPI_Datatype> recvtypes) const {
+    check(MPI_Neighbor_alltoallw(sendbuf, sendcounts.data(), sdispls.data(), sendtypes.data(), recvbuf,
+                                 recvcounts.data(), rdispls.data(), recvtypes.data(), h()));
+  }
+
+  // Nonblocking and persistent forms: buffers and arrays stay alive and unchanged until completion (for
+  // a persistent request, until it is freed).
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ineighbor_allgather(const S& sendbuf, R&& recvbuf) const {
+    return allgather_form<Request>(MPI_Ineighbor_allgather, sendbuf, std::forward<R>(recvbuf));
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Neighbor_allgather_init(const S& sendbuf, R&& recvbuf, const Info& info = INFO_NULL) const {
+    return allgather_form<Prequest>(MPI_Neighbor_allgather_init, sendbuf, std::forward<R>(recvbuf),
+                                    info.handle());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ineighbor_alltoall(const S& sendbuf, R&& recvbuf) const {
+    return alltoall_form<Request>(MPI_Ineighbor_alltoall, sendbuf, std::forward<R>(recvbuf));
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Neighbor_alltoall_init(const S& sendbuf, R&& recvbuf, const Info& info = INFO_NULL) const {
+    return alltoall_form<Prequest>(MPI_Neighbor_alltoall_init, sendbuf, std::forward<R>(recvbuf),
+                                   info.handle());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ineighbor_allgatherv(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                               std::span<const int> displs) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Request>(MPI_Ineighbor_allgatherv, s.ptr, s.count, s.type, r.ptr, recvcounts.data(),
+                          displs.data(), r.type, h());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Neighbor_allgatherv_init(const S& sendbuf, R&& recvbuf, std::span<const int> recvcounts,
+                                    std::span<const int> displs, const Info& info = INFO_NULL) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Prequest>(MPI_Neighbor_allgatherv_init, s.ptr, s.count, s.type, r.ptr, recvcounts.data(),
+                           displs.data(), r.type, h(), info.handle());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Request Ineighbor_alltoallv(const S& sendbuf, std::span<const int> sendcounts, std::span<const int> sdispls,
+                              R&& recvbuf, std::span<const int> recvcounts,
+                              std::span<const int> rdispls) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Request>(MPI_Ineighbor_alltoallv, s.ptr, sendcounts.data(), sdispls.data(), s.type, r.ptr,
+                          recvcounts.data(), rdispls.data(), r.type, h());
+  }
+  template <coll_send_buffer S, recv_buffer R>
+  Prequest Neighbor_alltoallv_init(const S& sendbuf, std::span<const int> sendcounts,
+                                   std::span<const int> sdispls, R&& recvbuf, std::span<const int> recvcounts,
+                                   std::span<const int> rdispls, const Info& info = INFO_NULL) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    return issue<Prequest>(MPI_Neighbor_alltoallv_init, s.ptr, sendcounts.data(), sdispls.data(), s.type,
+                           r.ptr, recvcounts.data(), rdispls.data(), r.type, h(), info.handle());
+  }
+  Request Ineighbor_alltoallw(const void* sendbuf, std::span<const int> sendcounts,
+                              std::span<const MPI_Aint> sdispls, std::span<const MPI_Datatype> sendtypes,
+                              void* recvbuf, std::span<const int> recvcounts,
+                              std::span<const MPI_Aint> rdispls,
+                              std::span<const MPI_Datatype> recvtypes) const {
+    return issue<Request>(MPI_Ineighbor_alltoallw, sendbuf, sendcounts.data(), sdispls.data(),
+                          sendtypes.data(), recvbuf, recvcounts.data(), rdispls.data(), recvtypes.data(),
+                          h());
+  }
+  Prequest Neighbor_alltoallw_init(const void* sendbuf, std::span<const int> sendcounts,
+                                   std::span<const MPI_Aint> sdispls, std::span<const MPI_Datatype> sendtypes,
+                                   void* recvbuf, std::span<const int> recvcounts,
+                                   std::span<const MPI_Aint> rdispls, std::span<const MPI_Datatype> recvtypes,
+                                   const Info& info = INFO_NULL) const {
+    return issue<Prequest>(MPI_Neighbor_alltoallw_init, sendbuf, sendcounts.data(), sdispls.data(),
+                           sendtypes.data(), recvbuf, recvcounts.data(), rdispls.data(), recvtypes.data(),
+                           h(), info.handle());
+  }
+
   // {indegree, outdegree} in the sense of the neighbourhood collectives.
   std::pair<int, int> degrees() const {
     switch (Get_topology()) {
@@ -77,6 +177,23 @@ class Topocomm : public Intracomm {
 
  private:
   int in_degree() const { return degrees().first; }
+  // The allgather/alltoall shapes (equal shares per neighbour) for the nonblocking and persistent forms;
+  // `extra` is the persistent forms' info.
+  template <class Req, class Fn, class S, class R, class... Extra>
+  Req allgather_form(Fn fn, const S& sendbuf, R&& recvbuf, Extra... extra) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    int in = in_degree();
+    return issue<Req>(fn, s.ptr, s.count, s.type, r.ptr, in ? r.count / in : 0, r.type, h(), extra...);
+  }
+  template <class Req, class Fn, class S, class R, class... Extra>
+  Req alltoall_form(Fn fn, const S& sendbuf, R&& recvbuf, Extra... extra) const {
+    ConstBuffer s = detail::as_send(sendbuf);
+    Buffer r = detail::as_recv(std::forward<R>(recvbuf));
+    auto [in, out] = degrees();
+    return issue<Req>(fn, s.ptr, out ? s.count / out : 0, s.type, r.ptr, in ? r.count / in : 0, r.type, h(),
+                      extra...);
+  }
 };
 
 // The result of Cartcomm.Get_topo().
