@@ -29,6 +29,7 @@ constexpr auto kDumpWindow = std::chrono::seconds(1);   // --timeout: time to pr
 constexpr auto kDaemonGrace = std::chrono::seconds(3);  // daemons that ignore kill_ranks
 constexpr auto kHelloWait = std::chrono::seconds(5);    // an accepted socket must say hello
 constexpr std::size_t kAgentTextMax = 16384;            // agent output kept for a report
+constexpr auto kAgentGrace = std::chrono::seconds(5);   // agent exited 0: time left to connect
 
 std::string make_token() {
   std::random_device rd;
@@ -573,6 +574,24 @@ void Head::on_timers() {
     broadcast(MsgType::dump_state, {});
     dump_until_ = now + kDumpWindow;
   }
+  if (phase_ == Phase::running)
+    for (auto& d : daemons_)
+      if (!d.local && !d.connected && !d.eof && d.agent_done && now >= d.agent_grace) {
+        std::string last;
+        std::size_t end = d.agent_text.find_last_not_of("\r\n \t");
+        if (end != std::string::npos) {
+          std::size_t begin = d.agent_text.rfind('\n', end);
+          begin = begin == std::string::npos ? 0 : begin + 1;
+          last = ": " + d.agent_text.substr(begin, end + 1 - begin);
+        }
+        std::fprintf(stderr,
+                     "parleyrun: cannot start the daemon on %s: the launch agent '%s' exited with code 0 and no "
+                     "daemon connected back%s\n",
+                     d.host.c_str(), opts_.launch_agent.empty() ? "ssh" : opts_.launch_agent.c_str(), last.c_str());
+        d.eof = true;
+        end_job(1);
+        break;
+      }
   if (phase_ == Phase::running && listen_fd_ >= 0 && now >= connect_deadline_) {
     for (auto& d : daemons_)
       if (!d.local && !d.connected && !d.eof) {
@@ -619,7 +638,16 @@ void Head::reap_daemons() {
           accept_daemons();
           read_hellos();
         }
-        if (!d.connected && !d.eof) agent_failed(d, status);
+        if (!d.connected && !d.eof) {
+          if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            // Agents that start the daemon in the background and return
+            // (setsid -f, ssh -f) are fine if the daemon then connects.
+            d.agent_done = true;
+            d.agent_grace = std::min(connect_deadline_, Clock::now() + kAgentGrace);
+          } else {
+            agent_failed(d, status);
+          }
+        }
         // A connected daemon is judged by its connection (on_daemon_eof).
         continue;
       }
@@ -721,6 +749,8 @@ int Head::run() {
     if (phase_ == Phase::signalled) next = signal_grace_;
     if (phase_ == Phase::ending && !daemons_killed_) next = daemon_kill_at_;
     if (phase_ == Phase::running && listen_fd_ >= 0) next = std::min(next, connect_deadline_);
+    for (const auto& d : daemons_)
+      if (phase_ == Phase::running && d.agent_done && !d.connected && !d.eof) next = std::min(next, d.agent_grace);
     if (!pending_.empty()) next = std::min(next, now + std::chrono::seconds(1));
     int timeout = -1;
     if (next != Clock::time_point::max())

@@ -51,6 +51,8 @@ class Head {
     int agent_out = -1;      // the agent's stdout+stderr
     std::string agent_text;  // what it wrote (before connecting: kept for the report)
     bool lost = false;       // its connection closed before it reported every rank
+    bool agent_done = false; // the agent exited 0 before the daemon connected
+    Clock::time_point agent_grace{};  // ... then the daemon has until this to connect
     std::vector<std::string> agent;  // the agent's words, for the cleanup run
   };
   struct PendingConn {

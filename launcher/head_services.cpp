@@ -52,7 +52,11 @@ void Head::on_fence(std::size_t d, Reader& r) {
   // which is how libpmix expects contributions of several servers.
   std::string all;
   for (const auto& b : round->blobs) all += b;
-  if (tree_ready_ && !tree_broken_ && !daemons_[0].eof) {
+  // The tree only for fences every daemon takes part in: a subset's relay
+  // path may cross a daemon whose ranks are done and which has gone.
+  bool everyone = true;
+  for (std::size_t i = 0; i < daemons_.size(); ++i) everyone = everyone && round->expected[i] && !daemons_[i].eof;
+  if (tree_ready_ && !tree_broken_ && everyone) {
     // One copy to the root; the daemons pass it down (daemon_tree.cpp).
     Writer w;
     w.u32(static_cast<std::uint32_t>(std::count(round->expected.begin(), round->expected.end(), true)));
@@ -76,11 +80,14 @@ void Head::on_fence(std::size_t d, Reader& r) {
 // Fence tree set-up: every daemon of a job with 3 or more nodes reports where
 // it takes children; once all have, each learns its parent (node (i-1)/k)
 // and joins it; when all N-1 joins are reported, fences go down the tree.
-// Any failure leaves fences on the direct path (a note on stderr, no error).
+// Any failure leaves fences on the direct path (a note with PARLEY_LAUNCH_STATS).
 void Head::on_tree_message(std::size_t d, MsgType t, Reader& r) {
   if (t == MsgType::tree_failed) {
     std::string why = r.str();
-    if (!tree_broken_ && phase_ == Phase::running)
+    // Normal near a short job's end (a parent whose ranks are done has
+    // closed its listener), so only told when asked for.
+    const char* st = std::getenv("PARLEY_LAUNCH_STATS");
+    if (!tree_broken_ && phase_ == Phase::running && st && *st && *st != '0')
       std::fprintf(stderr, "parleyrun: note: fences go through parleyrun, not the daemon tree: %s\n", why.c_str());
     tree_broken_ = true;
     return;

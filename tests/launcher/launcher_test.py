@@ -370,6 +370,52 @@ class LauncherTest(unittest.TestCase):
                 else:
                     self.assertGreater(tree, 0, err)
 
+    # An agent that starts the daemon in the background and returns, as ssh
+    # to a real host behaves for what matters here: the daemon is not the
+    # head's descendant, so only its TCP connection ties it to the job.
+    DETACHED = ["--host", "na,nb", "--launch-agent", "sh -c '( exec \"$@\" & )' {host}", "-ppn", "2"]
+
+    def test_detached_daemons(self):
+        rc, out, err = self.run_job(self.DETACHED + [PROBE, "fence"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(re.findall(r"fence ok \(4 values\)", out)), 4, out)
+        # The head dies: the daemons see their connection close and end the job.
+        job = self.start(self.DETACHED + [PROBE, "hang"])
+        job.wait_for_lines(r"^rank \d+ ready$", 4)
+        os.kill(job.pid, signal.SIGKILL)
+        job.finish()  # tearDown: no daemon or rank left
+        # A daemon dies: the head hears it only through the connection.
+        job = self.start(self.DETACHED + [PROBE, "hang"])
+        job.wait_for_lines(r"^rank \d+ ready$", 4)
+        daemons = [p for p in self.marked_pids(job) if self.cmdline(p).split(" ")[0].endswith("parley-daemon")
+                   and "--host nb" in self.cmdline(p)]
+        self.assertEqual(len(daemons), 1)
+        os.kill(daemons[0], signal.SIGKILL)
+        rc, out, err = job.finish()
+        self.assertEqual(rc, 1, err)
+        self.assert_one_error_line(err, r"lost the daemon on nb \(its connection to parleyrun closed: the daemon died "
+                                        r"or the host went down\) with ranks 2,3 still running there$")
+
+    @staticmethod
+    def cmdline(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""
+
+    @staticmethod
+    def marked_pids(job):
+        pids = []
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if job.marker.encode() in f.read():
+                        pids.append(int(pid))
+            except (OSError, ValueError):
+                continue
+        return pids
+
     def test_crash_across_daemons(self):
         rc, out, err = self.run_job(self.AGENT + ["--map-by", "node", "-n", "4", PROBE, "exit", "1", "5"])
         self.assertEqual(rc, 5, err)
@@ -440,7 +486,10 @@ class LauncherTest(unittest.TestCase):
                                           r"exited with code 1 before the daemon connected back$"),
             (["--launch-agent", "/no/such/agent {host}"], r"cannot start the daemon on node[ab]: cannot run "
                                                           r"'/no/such/agent': No such file or directory"),
-            (["--launch-agent", "sh -c 'exit 3' {host}"], r"cannot start the daemon on node[ab]: .*exited with code"),
+            (["--launch-agent", "sh -c 'echo no route to {host} >&2; exit 3'"],
+             r"cannot start the daemon on node[ab]: no route to node[ab] \(launch agent .* exited with code 3\)$"),
+            (["--launch-agent", "true"], r"cannot start the daemon on node[ab]: the launch agent 'true' exited with "
+                                         r"code 0 and no daemon connected back$"),
         ]
         for args, pattern in cases:
             with self.subTest(args=args):
