@@ -176,6 +176,27 @@ COLL_CASE("collectives on an intercommunicator reach the remote group; ROOT and 
   }
 }
 
+TEST_CASE("Idup completes into a congruent communicator; Cart_map and Graph_map answer a rank") {
+  const auto& w = parley::COMM_WORLD;
+  const int n = w.Get_size(), r = w.Get_rank();
+  auto [d, req] = w.Idup();
+  req.Wait();
+  CHECK(d.is_owner() && parley::Comm::Compare(d, w) == parley::CONGRUENT);
+  int sum = 0;
+  d.Allreduce(1, sum);
+  CHECK(sum == n);
+  int mapped = w.Cart_map({n}, {true});
+  CHECK(mapped >= 0 && mapped < n);
+  CHECK(w.Cart_map({1}) == (r == 0 ? 0 : parley::UNDEFINED));  // a grid smaller than the group
+  std::vector<int> index(static_cast<std::size_t>(n)), edges;
+  for (int i = 0; i < n; ++i) {
+    edges.push_back((i + 1) % n);
+    index[static_cast<std::size_t>(i)] = i + 1;
+  }
+  int g = w.Graph_map(index, edges);
+  CHECK(g >= 0 && g < n);
+}
+
 TEST_CASE("attributes: predefined TAG_UB, user keyvals set, got, copied by Dup, deleted") {
   const auto& w = parley::COMM_WORLD;
   std::optional<int> tag_ub = w.Get_attr<int>(parley::TAG_UB);

@@ -81,4 +81,46 @@ TEST_CASE("user ops from an MPI_User_function and from a C++ lambda reduce local
   max_op.Free();
 }
 
+TEST_CASE("Pack and Unpack round-trip through a buffer of Pack_size bytes; external32 too") {
+  const auto& c = parley::COMM_WORLD;
+  std::array<int, 3> ints{1, -2, 3};
+  std::array<double, 2> dbl{0.5, -8.25};
+  const int size = parley::INT.Pack_size(3, c) + parley::DOUBLE.Pack_size(2, c);
+  std::vector<char> packed(static_cast<std::size_t>(size));
+  int pos = parley::INT.Pack(ints.data(), 3, packed.data(), size, 0, c);
+  pos = parley::DOUBLE.Pack(dbl.data(), 2, packed.data(), size, pos, c);
+  CHECK(pos > 0 && pos <= size);
+  std::array<int, 3> ints2{};
+  std::array<double, 2> dbl2{};
+  int at = parley::INT.Unpack(packed.data(), pos, 0, ints2.data(), 3, c);
+  at = parley::DOUBLE.Unpack(packed.data(), pos, at, dbl2.data(), 2, c);
+  CHECK(at == pos && ints2 == ints && dbl2 == dbl);
+  MPI_Aint ext = parley::INT.Pack_external_size("external32", 3);
+  CHECK(ext == 12);
+  std::vector<char> xb(static_cast<std::size_t>(ext));
+  CHECK(parley::INT.Pack_external("external32", ints.data(), 3, xb.data(), ext, 0) == 12);
+  CHECK(xb[3] == 1 && xb[0] == 0);  // big-endian
+  ints2 = {};
+  CHECK(parley::INT.Unpack_external("external32", xb.data(), ext, 0, ints2.data(), 3) == 12 && ints2 == ints);
+}
+
+TEST_CASE("Create_darray, Match_size and Get_envelope") {
+  // An 8x6 array of ints in blocks over a 2x1 process grid: each process owns 4x6.
+  for (int r = 0; r < 2; ++r) {
+    parley::Datatype d =
+        parley::INT
+            .Create_darray(2, r, {8, 6}, {parley::DISTRIBUTE_BLOCK, parley::DISTRIBUTE_BLOCK},
+                           {parley::DISTRIBUTE_DFLT_DARG, parley::DISTRIBUTE_DFLT_DARG}, {2, 1})
+            .Commit();
+    CHECK(d.Get_size() == 24 * static_cast<int>(sizeof(int)));
+    CHECK(d.Get_envelope()[3] == parley::COMBINER_DARRAY);
+  }
+  CHECK(parley::Datatype::Match_size(parley::TYPECLASS_REAL, 8).Get_size() == 8);
+  CHECK(parley::Datatype::Match_size(parley::TYPECLASS_INTEGER, 4).Get_size() == 4);
+  CHECK(parley::DOUBLE.Get_envelope()[3] == parley::COMBINER_NAMED);
+  parley::Datatype v = parley::INT.Create_vector(3, 1, 2);
+  std::array<int, 4> e = v.Get_envelope();
+  CHECK(e[0] == 3 && e[1] == 0 && e[2] == 1 && e[3] == parley::COMBINER_VECTOR);
+}
+
 int main() { return harness::run("cxx-datatype"); }

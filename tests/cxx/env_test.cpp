@@ -30,6 +30,21 @@ TEST_CASE("errors on COMM_WORLD and COMM_SELF throw parley::Exception; Init twic
   CHECK(e.Get_error_code() == MPI_ERR_COUNT && std::string(e.what()).starts_with("context: "));
 }
 
+TEST_CASE("Alloc_mem and Free_mem; a user error class and code carry their text into the exception") {
+  auto* p = static_cast<char*>(parley::Alloc_mem(4096));
+  p[0] = 'a';
+  p[4095] = 'z';
+  parley::Free_mem(p);
+  int cls = parley::Add_error_class();
+  int code = parley::Add_error_code(cls);
+  parley::Add_error_string(code, "the frobnicator jammed");
+  CHECK(parley::Get_error_class(code) == cls);
+  CHECK(parley::Get_error_string(code) == "the frobnicator jammed");
+  parley::Exception e(code);
+  CHECK(e.Get_error_class() == cls && std::string(e.what()) == "the frobnicator jammed");
+  parley::COMM_WORLD.Call_errhandler(code);  // ERRORS_RETURN: the handler runs and returns
+}
+
 int main() {
   // Nothing has touched MPI yet: the first parley call below initialises it.
   if (parley::Is_initialized()) {

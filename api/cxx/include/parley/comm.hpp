@@ -134,7 +134,8 @@ class Comm : public detail::Handle<detail::CommTraits> {
     if (detail::is_predefined_errhandler(e)) return Errhandler(e);
     return Errhandler(e, adopt);
   }
-  // Invokes this communicator's error handler with `errorcode` (with ERRORS_RETURN: throws).
+  // Invokes this communicator's error handler with `errorcode`. Under ERRORS_RETURN the handler does
+  // nothing and this returns normally (the call reports only whether the handler ran).
   void Call_errhandler(int errorcode) const { check(MPI_Comm_call_errhandler(h(), errorcode)); }
   static Errhandler Create_errhandler(MPI_Comm_errhandler_function* function) {
     detail::ensure_init();

@@ -126,6 +126,75 @@ class Datatype : public detail::Handle<detail::DatatypeTraits> {
     return Datatype(t, adopt);
   }
 
+  // The block of a distributed array that process `rank` of `size` owns (HPF-style distributions).
+  Datatype Create_darray(int size, int rank, const std::vector<int>& gsizes, const std::vector<int>& distribs,
+                         const std::vector<int>& dargs, const std::vector<int>& psizes,
+                         int order = MPI_ORDER_C) const {
+    same_length(gsizes.size(), distribs.size());
+    same_length(gsizes.size(), dargs.size());
+    same_length(gsizes.size(), psizes.size());
+    return make([&](MPI_Datatype* t) {
+      return MPI_Type_create_darray(size, rank, static_cast<int>(gsizes.size()), gsizes.data(),
+                                    distribs.data(), dargs.data(), psizes.data(), order, handle(), t);
+    });
+  }
+  // The predefined type of `typeclass` (TYPECLASS_INTEGER, _REAL, _COMPLEX) with `size` bytes.
+  static Datatype Match_size(int typeclass, int size) {
+    detail::ensure_init();
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    check(MPI_Type_match_size(typeclass, size, &t));
+    return Datatype(t);
+  }
+  // {num_integers, num_addresses, num_datatypes, combiner} (MPI_Type_get_envelope).
+  std::array<int, 4> Get_envelope() const {
+    detail::ensure_init();
+    std::array<int, 4> e{};
+    check(MPI_Type_get_envelope(handle(), &e[0], &e[1], &e[2], &e[3]));
+    return e;
+  }
+
+  // Packing (MPI_Pack/MPI_Unpack) of `count` elements of this type for communicator `comm` (any parley
+  // communicator). `position` is the byte offset in the packed buffer; the new offset is returned.
+  template <class C>
+  int Pack(const void* inbuf, int count, void* outbuf, int outsize, int position, const C& comm) const {
+    detail::ensure_init();
+    check(MPI_Pack(inbuf, count, handle(), outbuf, outsize, &position, comm.handle()));
+    return position;
+  }
+  template <class C>
+  int Unpack(const void* inbuf, int insize, int position, void* outbuf, int count, const C& comm) const {
+    detail::ensure_init();
+    check(MPI_Unpack(inbuf, insize, &position, outbuf, count, handle(), comm.handle()));
+    return position;
+  }
+  // An upper bound of the bytes Pack needs for `count` elements.
+  template <class C>
+  int Pack_size(int count, const C& comm) const {
+    detail::ensure_init();
+    int size = 0;
+    check(MPI_Pack_size(count, handle(), comm.handle(), &size));
+    return size;
+  }
+  // The portable (external32) representation: no communicator, byte offsets as MPI_Aint.
+  MPI_Aint Pack_external(const char* datarep, const void* inbuf, int count, void* outbuf, MPI_Aint outsize,
+                         MPI_Aint position) const {
+    detail::ensure_init();
+    check(MPI_Pack_external(datarep, inbuf, count, handle(), outbuf, outsize, &position));
+    return position;
+  }
+  MPI_Aint Unpack_external(const char* datarep, const void* inbuf, MPI_Aint insize, MPI_Aint position,
+                           void* outbuf, int count) const {
+    detail::ensure_init();
+    check(MPI_Unpack_external(datarep, inbuf, insize, &position, outbuf, count, handle()));
+    return position;
+  }
+  MPI_Aint Pack_external_size(const char* datarep, int count) const {
+    detail::ensure_init();
+    MPI_Aint size = 0;
+    check(MPI_Pack_external_size(datarep, count, handle(), &size));
+    return size;
+  }
+
   // Commits the type for use in communication; returns *this so a constructor chain can end in it.
   Datatype& Commit() & {
     MPI_Datatype h = handle();

@@ -61,6 +61,17 @@ inline constexpr int ERR_INFO_KEY = MPI_ERR_INFO_KEY;
 inline constexpr int ERR_INFO_VALUE = MPI_ERR_INFO_VALUE;
 inline constexpr int ERR_KEYVAL = MPI_ERR_KEYVAL;
 inline constexpr int ERR_UNSUPPORTED_OPERATION = MPI_ERR_UNSUPPORTED_OPERATION;
+inline constexpr int TYPECLASS_INTEGER = MPI_TYPECLASS_INTEGER;
+inline constexpr int TYPECLASS_REAL = MPI_TYPECLASS_REAL;
+inline constexpr int TYPECLASS_COMPLEX = MPI_TYPECLASS_COMPLEX;
+inline constexpr int COMBINER_NAMED = MPI_COMBINER_NAMED;
+inline constexpr int COMBINER_VECTOR = MPI_COMBINER_VECTOR;
+inline constexpr int COMBINER_CONTIGUOUS = MPI_COMBINER_CONTIGUOUS;
+inline constexpr int COMBINER_DARRAY = MPI_COMBINER_DARRAY;
+inline constexpr int DISTRIBUTE_BLOCK = MPI_DISTRIBUTE_BLOCK;
+inline constexpr int DISTRIBUTE_CYCLIC = MPI_DISTRIBUTE_CYCLIC;
+inline constexpr int DISTRIBUTE_NONE = MPI_DISTRIBUTE_NONE;
+inline constexpr int DISTRIBUTE_DFLT_DARG = MPI_DISTRIBUTE_DFLT_DARG;
 
 namespace detail {
 
@@ -215,6 +226,33 @@ inline std::pair<void*, int> Detach_buffer() {
   int size = 0;
   check(MPI_Buffer_detach(&addr, &size));
   return {addr, size};
+}
+
+// Memory for MPI (e.g. for one-sided windows); give it back with Free_mem.
+inline void* Alloc_mem(MPI_Aint size, MPI_Info info = MPI_INFO_NULL) {
+  detail::ensure_init();
+  void* base = nullptr;
+  check(MPI_Alloc_mem(size, info, &base));
+  return base;
+}
+inline void Free_mem(void* base) { check(MPI_Free_mem(base)); }
+
+// User error classes and codes, with their text (Get_error_string answers it).
+inline int Add_error_class() {
+  detail::ensure_init();
+  int cls = 0;
+  check(MPI_Add_error_class(&cls));
+  return cls;
+}
+inline int Add_error_code(int errorclass) {
+  detail::ensure_init();
+  int code = 0;
+  check(MPI_Add_error_code(errorclass, &code));
+  return code;
+}
+inline void Add_error_string(int errorcode, const std::string& text) {
+  detail::ensure_init();
+  check(MPI_Add_error_string(errorcode, text.c_str()));
 }
 
 inline MPI_Aint Get_address(const void* location) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "parley/comm.hpp"
@@ -28,6 +29,28 @@ class Intracomm : public Comm {
 
   Intracomm Dup() const { return Intracomm(dup_handle(), adopt); }
   Intracomm Clone() const { return Dup(); }
+  // Nonblocking Dup: the communicator may be used once the request has completed. It inherits this
+  // communicator's error handler (ERRORS_RETURN for every communicator this layer made).
+  std::pair<Intracomm, Request> Idup() const {
+    MPI_Comm c = MPI_COMM_NULL;
+    MPI_Request r = MPI_REQUEST_NULL;
+    check(MPI_Comm_idup(h(), &c, &r));
+    return {Intracomm(c, adopt), Request(r)};
+  }
+  // The rank this process would have in a Cartesian (Cart_map) or graph (Graph_map) topology of these
+  // dimensions / edges, or UNDEFINED; nothing is created.
+  int Cart_map(const std::vector<int>& dims, const std::vector<bool>& periods = {}) const {
+    std::vector<int> p(dims.size(), 0);
+    for (std::size_t i = 0; i < dims.size() && i < periods.size(); ++i) p[i] = periods[i] ? 1 : 0;
+    int rank = MPI_UNDEFINED;
+    check(MPI_Cart_map(h(), static_cast<int>(dims.size()), dims.data(), p.data(), &rank));
+    return rank;
+  }
+  int Graph_map(const std::vector<int>& index, const std::vector<int>& edges) const {
+    int rank = MPI_UNDEFINED;
+    check(MPI_Graph_map(h(), static_cast<int>(index.size()), index.data(), edges.data(), &rank));
+    return rank;
+  }
   Intracomm Dup_with_info(const Info& info) const {
     return made([&](MPI_Comm* c) { return MPI_Comm_dup_with_info(h(), info.handle(), c); });
   }
