@@ -4,10 +4,10 @@ and osu_bw (C) against bench/cxx's cxx_osu_latency and cxx_osu_bw (the same
 programs with the timed calls made through api/cxx's upper-case methods), and
 the object path against the typed path (cxx_object_latency -p object / -p
 typed, a ping-pong of one std::vector<double>). Every program is built with
-the implementation's own mpicc/mpicxx; the runs are interleaved (C, C++, C,
-C++, ... --reps times, implementations in turn) because the machine is shared
-and noisy; the tables show medians per size and the ratio C++ / C (object /
-typed), with geometric means.
+the implementation's own mpicc/mpicxx; the runs are interleaved (C, C++,
+then C++, C, ... --reps times, implementations in turn) because the machine is
+shared and noisy; the tables show medians per size and the ratio C++ / C
+(object / typed), with geometric means.
 
 Usage: bench/cxx/compare.py [--build build] [--reps 7] [--bench latency,bw,object]
                             [--sizes 1M] [--impl parley,mpich] [--timeout 120] [--check]
@@ -106,7 +106,9 @@ def run_bench(b, impls, a, cores):
     for rep in range(a.reps):
         took = []
         for name, impl in impls.items():
-            for label, src, extra in variants:
+            # The two sides alternate which goes first, so a slow start or a neighbour's burst does not
+            # always land on the same one.
+            for label, src, extra in (variants if rep % 2 == 0 else variants[::-1]):
                 key = (name, label)
                 if name in failed:
                     continue
