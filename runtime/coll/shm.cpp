@@ -20,6 +20,7 @@
 
 #include "coll/algorithms.hpp"
 #include "engine/engine_wait.hpp"
+#include "transport/common/backoff.hpp"
 #include "runtime.hpp"
 
 namespace parley::coll::shm {
@@ -59,7 +60,11 @@ std::size_t Team::segment_bytes(int size) {
 }
 
 Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
-    : rank_(rank), size_(size), base_(base), bytes_(bytes) {}
+    : rank_(rank),
+      size_(size),
+      base_(base),
+      bytes_(bytes),
+      bcast_chunk_(transport::node_oversubscribed(static_cast<unsigned>(size)) ? set_bytes() : kBcastChunk) {}
 
 Team::~Team() {
   if (base_ != nullptr) munmap(base_, bytes_);
@@ -162,8 +167,8 @@ void Team::barrier() {
 
 void Team::bcast(void* buf, std::size_t bytes, int root) {
   auto* p = static_cast<std::byte*>(buf);
-  for (std::size_t off = 0; off < bytes; off += kBcastChunk) {
-    const std::size_t len = std::min(kBcastChunk, bytes - off);
+  for (std::size_t off = 0; off < bytes; off += bcast_chunk_) {
+    const std::size_t len = std::min(bcast_chunk_, bytes - off);
     const std::uint64_t k = ++step_;
     if (rank_ == root) {
       wait_free(k);

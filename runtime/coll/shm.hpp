@@ -31,7 +31,7 @@ class Team {
   static constexpr int kMaxRanks = 64;
   static constexpr int kSets = 4;
   static constexpr std::size_t kSlot = 128 * 1024;  // per-rank bytes of a set
-  static constexpr std::size_t kBcastChunk = 64 * 1024;
+  static constexpr std::size_t kBcastChunk = 64 * 1024;  // when not oversubscribed
 
   // Collective over comm (every rank calls it at the same point): rank 0
   // creates the segment and sends its name over two internal collectives
@@ -88,6 +88,10 @@ class Team {
   std::byte* base_;
   std::size_t bytes_;
   std::uint64_t step_ = 0;
+  // Bcast chunk: kBcastChunk (pipelined) when every rank has a core, the
+  // whole set when the node is oversubscribed (each chunk costs the readers
+  // a turn on a core). The same on every rank.
+  std::size_t bcast_chunk_;
 };
 
 }  // namespace parley::coll::shm

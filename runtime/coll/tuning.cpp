@@ -5,6 +5,7 @@
 #include <string>
 
 #include "coll/algorithms.hpp"
+#include "transport/common/backoff.hpp"
 
 namespace parley::coll {
 namespace {
@@ -69,10 +70,11 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
   // segment (two copies per byte) and synchronises every rank per 128 KiB
   // chunk, which loses to the single-copy (CMA) point-to-point algorithms
   // on large messages, earlier when oversubscribed.
-  (void)size;
   switch (c) {
     case Collective::barrier: return true;
-    case Collective::bcast: return bytes < kShmBcastMax;
+    // Oversubscribed, the team moves a bcast in one step per set (1.1 MiB
+    // at 8 ranks) and beats the tree, whose every hop waits for a turn on a core.
+    case Collective::bcast: return bytes < kShmBcastMax || transport::node_oversubscribed(static_cast<unsigned>(size));
     case Collective::reduce: return bytes < kShmReduceMax;
     case Collective::allreduce: return bytes < kShmAllreduceMax;
     default: return false;
