@@ -387,16 +387,23 @@ class MultiHostMpiTest(MultiHostBase):
         for nhosts, ppn in layouts:
             with self.subTest(hosts=nhosts, ppn=ppn):
                 n = nhosts * ppn
+                # The "hosts" share this machine's cores, each believing it
+                # has them all: waiting ranks must yield, not spin.
+                env = {"PARLEY_SPIN_COUNT": "0"}
+                env.update(extra_env or {})
                 rc, out, err = self.run_job(self.on(self.hosts.names[:nhosts], ["-ppn", str(ppn), "--timeout", "60"]) +
-                                            [prog], env=extra_env)
+                                            [prog], env=env)
                 self.assertEqual(rc, 0, f"stdout {out[-2000:]!r} stderr {err[-2000:]!r}")
                 self.assertEqual(len([l for l in out.splitlines() if ok_text in l]), n, out[-2000:])
 
+    # Layouts chosen for time (over TCP on 2 shared cores every run costs
+    # seconds; p2p with 2 ranks per host takes 13-19 s): 2 and 3 hosts, 1 and
+    # 2 ranks per host, shm and ofi pairs mixed in the 2-per-host runs.
     def test_mpi_hello(self):
-        self.mpi_case("MPI_HELLO", "hello rank=", [(2, 1), (2, 2), (3, 1), (3, 2)])
+        self.mpi_case("MPI_HELLO", "hello rank=", [(3, 2)])
 
     def test_mpi_p2p(self):
-        self.mpi_case("MPI_P2P_TEST", "p2p ok", [(2, 1), (3, 2)])
+        self.mpi_case("MPI_P2P_TEST", "p2p ok", [(2, 1), (3, 1)])
 
     def test_mpi_coll(self):
         self.mpi_case("MPI_COLL_TEST", "coll ok", [(2, 2), (3, 1)])
