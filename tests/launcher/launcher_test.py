@@ -496,7 +496,13 @@ class LauncherTest(unittest.TestCase):
                 rc, out, err = self.run_job(["--host", "nodea,nodeb", "-n", "2"] + args + [PROBE, "info"])
                 self.assertEqual(rc, 1, err)
                 self.assert_one_error_line(err, pattern)
-        # A daemon that cannot reach the head says where it tried.
+        # An agent that hangs: the connect timeout ends the job, the agent is killed (tearDown).
+        rc, out, err = self.run_job(["--host", "nodea,nodeb", "-n", "2", "--launch-agent",
+                                     "sh -c 'sleep 60' {host}", PROBE, "info"], env={"PARLEY_CONNECT_TIMEOUT": "1"})
+        self.assertEqual(rc, 1, err)
+        self.assert_one_error_line(err, r"cannot start the daemon on node[ab]: it did not connect back to parleyrun "
+                                        r"within 1 s")
+        # PARLEY_HEAD_ADDRESS chooses the address the daemons are given.
         rc, out, err = self.run_job(["--host", "nodea", "--launch-agent", "env PLT_AGENT_HOST={host}", PROBE, "info"],
                                     env={"PARLEY_HEAD_ADDRESS": "127.0.0.1"})
         self.assertEqual(rc, 0, err)  # the override itself works
