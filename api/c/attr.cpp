@@ -228,3 +228,61 @@ int PMPI_Attr_get(MPI_Comm comm, int keyval, void* attribute_val, int* flag) {
   return PMPI_Comm_get_attr(comm, keyval, attribute_val, flag);
 }
 int PMPI_Attr_delete(MPI_Comm comm, int keyval) { return PMPI_Comm_delete_attr(comm, keyval); }
+
+// ---- window keyvals (MPI-3.1 §6.7.3) --------------------------------------
+// Keyvals for windows are made and freed like the communicators' ones; as no
+// window can exist yet (one-sided communication is not implemented), setting,
+// reading or deleting a window attribute always fails on the window handle.
+
+namespace {
+
+constexpr int kWinKeyvalBase = 0x24900000;
+
+struct WinKeyval {
+  MPI_Win_copy_attr_function* copy = nullptr;
+  MPI_Win_delete_attr_function* del = nullptr;
+  void* extra = nullptr;
+};
+
+struct WinKeyvalTable {
+  std::unordered_map<int, WinKeyval> live;
+  int next = 0;
+};
+
+WinKeyvalTable& win_keyvals() {
+  static WinKeyvalTable t;
+  return t;
+}
+
+}  // namespace
+
+int PMPI_Win_create_keyval(MPI_Win_copy_attr_function* win_copy_attr_fn,
+                           MPI_Win_delete_attr_function* win_delete_attr_fn, int* win_keyval, void* extra_state) {
+  constexpr const char* fn = "MPI_Win_create_keyval";
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (win_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_keyval"));
+  WinKeyvalTable& t = win_keyvals();
+  int k = kWinKeyvalBase | t.next++;
+  t.live[k] = WinKeyval{win_copy_attr_fn, win_delete_attr_fn, extra_state};
+  *win_keyval = k;
+  return MPI_SUCCESS;
+}
+
+int PMPI_Win_free_keyval(int* win_keyval) {
+  constexpr const char* fn = "MPI_Win_free_keyval";
+  if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
+  if (win_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_keyval"));
+  if (win_keyvals().live.erase(*win_keyval) == 0) return report(fn, MPI_COMM_WORLD, bad_keyval(*win_keyval));
+  *win_keyval = MPI_KEYVAL_INVALID;
+  return MPI_SUCCESS;
+}
+
+int PMPI_Win_set_attr(MPI_Win win, int, void*) {
+  return report("MPI_Win_set_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
+}
+int PMPI_Win_get_attr(MPI_Win win, int, void*, int*) {
+  return report("MPI_Win_get_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
+}
+int PMPI_Win_delete_attr(MPI_Win win, int) {
+  return report("MPI_Win_delete_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
+}

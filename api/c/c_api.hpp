@@ -46,4 +46,8 @@ inline Status invalid_comm(MPI_Comm comm) {
   return Status(MPI_ERR_COMM, "invalid communicator handle " + std::to_string(comm));
 }
 
+// No window exists yet (one-sided communication is not implemented): every
+// window handle is invalid; the status says so.
+Status invalid_win(MPI_Win win);
+
 }  // namespace parley::c

@@ -320,13 +320,13 @@ int PMPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler* errhandler) { return PMPI
 // can be opened yet, so the one file object is MPI_FILE_NULL, whose handler
 // is the default for file errors and can be read and replaced.
 
-namespace {
-
-Status invalid_win(MPI_Win win) {
+Status parley::c::invalid_win(MPI_Win win) {
   if (win == MPI_WIN_NULL) return Status(MPI_ERR_WIN, "window is MPI_WIN_NULL");
   return Status(MPI_ERR_WIN, "invalid window handle " + std::to_string(win) +
                                  " (no window exists: one-sided communication is not implemented yet)");
 }
+
+namespace {
 
 Status invalid_file() {
   return Status(MPI_ERR_FILE, "invalid file handle (no file is open: MPI-IO is not implemented yet)");
@@ -347,21 +347,21 @@ int PMPI_Win_set_errhandler(MPI_Win win, MPI_Errhandler errhandler) {
   constexpr const char* fn = "MPI_Win_set_errhandler";
   (void)errhandler;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
-  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+  return report(fn, MPI_COMM_WORLD, parley::c::invalid_win(win));
 }
 
 int PMPI_Win_get_errhandler(MPI_Win win, MPI_Errhandler* errhandler) {
   constexpr const char* fn = "MPI_Win_get_errhandler";
   (void)errhandler;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
-  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+  return report(fn, MPI_COMM_WORLD, parley::c::invalid_win(win));
 }
 
 int PMPI_Win_call_errhandler(MPI_Win win, int errorcode) {
   constexpr const char* fn = "MPI_Win_call_errhandler";
   (void)errorcode;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
-  return report(fn, MPI_COMM_WORLD, invalid_win(win));
+  return report(fn, MPI_COMM_WORLD, parley::c::invalid_win(win));
 }
 
 int PMPI_File_create_errhandler(MPI_File_errhandler_function* file_errhandler_fn, MPI_Errhandler* errhandler) {

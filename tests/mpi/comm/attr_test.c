@@ -166,11 +166,36 @@ static void test_info(void) {
   OK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL));
 }
 
+/* Window keyvals exist without windows; every attribute call on a window
+ * handle fails with MPI_ERR_WIN while no window can be created. */
+static void test_win_keyvals(void) {
+  OK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  int k1 = MPI_KEYVAL_INVALID, k2 = MPI_KEYVAL_INVALID, cls, flag = 0;
+  void* v = NULL;
+  OK(MPI_Win_create_keyval(MPI_WIN_NULL_COPY_FN, MPI_WIN_NULL_DELETE_FN, &k1, NULL));
+  OK(MPI_Win_create_keyval(MPI_WIN_DUP_FN, MPI_WIN_NULL_DELETE_FN, &k2, NULL));
+  CHECK(k1 != MPI_KEYVAL_INVALID && k2 != MPI_KEYVAL_INVALID && k1 != k2);
+  OK(MPI_Error_class(MPI_Win_set_attr(MPI_WIN_NULL, k1, &flag), &cls));
+  CHECK(cls == MPI_ERR_WIN);
+  OK(MPI_Error_class(MPI_Win_get_attr(MPI_WIN_NULL, k1, &v, &flag), &cls));
+  CHECK(cls == MPI_ERR_WIN);
+  OK(MPI_Error_class(MPI_Win_delete_attr(MPI_WIN_NULL, k2), &cls));
+  CHECK(cls == MPI_ERR_WIN);
+  OK(MPI_Win_free_keyval(&k1));
+  CHECK(k1 == MPI_KEYVAL_INVALID);
+  int stale = k2;
+  OK(MPI_Win_free_keyval(&k2));
+  OK(MPI_Error_class(MPI_Win_free_keyval(&stale), &cls));
+  CHECK(cls == MPI_ERR_KEYVAL);
+  OK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL));
+}
+
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   test_attrs();
   test_info();
+  test_win_keyvals();
   printf("attr ok\n");
   MPI_Finalize();
   return 0;
