@@ -61,6 +61,16 @@ static void test_bcast(MPI_Comm comm, int me, int n) {
   for (int i = 0; i < 100; ++i) b[i] = me == 0 ? i : (i % 2 ? -7 : -1);
   MPI_Bcast(b, 1, vec, 0, comm);
   for (int i = 0; i < 100; ++i) CHECK(b[i] == (i % 2 == 0 || me == 0 ? i : -7), "bcast vector [%d]=%d", i, b[i]);
+  /* Same signature, different layouts: the root sends 50 contiguous ints,
+   * the others receive them every other int (each rank must take the same
+   * path whatever its datatype). */
+  for (int i = 0; i < 100; ++i) b[i] = me == 0 ? i * 3 : -7;
+  if (me == 0) MPI_Bcast(b, 50, MPI_INT, 0, comm);
+  else MPI_Bcast(b, 1, vec, 0, comm);
+  for (int i = 0; i < 100; ++i) {
+    int want = me == 0 ? i * 3 : (i % 2 ? -7 : (i / 2) * 3);
+    if (b[i] != want) { CHECK(0, "bcast mixed layouts [%d]=%d want %d", i, b[i], want); break; }
+  }
   MPI_Type_free(&vec);
 }
 
