@@ -184,7 +184,11 @@ int Engine::local_of_world(int world_rank) const {
 }
 
 Status Engine::check_reachable(int world_rank, const Communicator* comm, int rank) const {
-  if (routes_[static_cast<std::size_t>(world_rank)].kind != Route::none) return Status::ok();
+  const Route kind = routes_[static_cast<std::size_t>(world_rank)].kind;
+  if (kind != Route::none && kind != Route::lost) [[likely]] return Status::ok();
+  if (kind == Route::lost)
+    return Status(MPI_ERR_OTHER, "the connection to rank " + std::to_string(rank) + " of " + comm->name() +
+                                     " (world rank " + std::to_string(world_rank) + ") was lost (libfabric)");
   return Status(MPI_ERR_OTHER, "rank " + std::to_string(rank) + " of " + comm->name() +
                                    " runs on another node, and the network transport (libfabric) is not open");
 }

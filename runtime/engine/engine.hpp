@@ -147,7 +147,7 @@ class Engine {
     bool busy = false;  // listed in ofi_busy_
   };
   // Where a world rank is reached.
-  enum class Route : std::uint8_t { none, self, shm, ofi };
+  enum class Route : std::uint8_t { none, self, shm, ofi, lost };  // lost: an ofi peer that failed
   struct PeerRoute {
     Route kind = Route::none;
     int index = -1;  // shm: local rank; ofi: world rank
@@ -214,7 +214,6 @@ class Engine {
   std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA)
   std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
   std::vector<int> ofi_busy_;  // ofi peers with queued work
-  std::size_t ofi_failed_ = 0;  // peers lost so far
   p2p::MatchEngine match_;
   struct Hook {
     ProgressFn fn;

@@ -469,7 +469,8 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   if (p.failed) return;
   p.failed = true;
-  ++ofi_failed_;
+  // Later sends and receives naming it fail at once (check_reachable).
+  routes_[static_cast<std::size_t>(world)].kind = Route::lost;
   std::fprintf(stderr, "parley: rank %d: lost the connection to rank %d (libfabric): %s\n", world_rank_, world,
                why.c_str());
   std::fflush(stderr);

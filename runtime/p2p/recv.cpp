@@ -35,15 +35,6 @@ void Engine::start_recv(Request* r) {
     deliver_unexpected(r, static_cast<UnexpectedMsg*>(u->owner));
     return;
   }
-  if (ofi_failed_ != 0 && r->peer >= 0) [[unlikely]] {
-    // A receive from a peer already lost can never match.
-    const int world = r->comm->world_rank(r->peer);
-    const PeerRoute& rt = routes_[static_cast<std::size_t>(world)];
-    if (rt.kind == Route::ofi && ofi_peers_[static_cast<std::size_t>(world)].failed) {
-      ofi_fail_request(r, world, "the receive's source was lost earlier");
-      return;
-    }
-  }
   r->posted.key = key;
   r->posted.owner = r;
   match_.post(&r->posted);
@@ -85,7 +76,7 @@ void Engine::cancel(Request* r) {
   } else if (r->kind == p2p::RequestKind::send && r->pending_link.linked()) {
     // Never handed to the transport: withdrawing it is invisible to the peer.
     const PeerRoute rt = routes_[static_cast<std::size_t>(r->comm->world_rank(r->peer))];
-    if (rt.kind == Route::ofi) {
+    if (rt.kind == Route::ofi || rt.kind == Route::lost) {
       ofi_peers_[static_cast<std::size_t>(rt.index)].pending.remove(r);
       ofi_release(r);
     } else {
