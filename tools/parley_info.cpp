@@ -70,7 +70,7 @@ void print_params() {
       {"PARLEY_EAGER_LIMIT", std::to_string(engine.eager_limit),
        "largest message sent eagerly (bytes); larger ones use rendezvous (CMA or the copy pipeline)"},
       {"PARLEY_SPIN_COUNT", std::to_string(engine.spin_count),
-       "polls before a waiting rank yields its core (0 when the node is oversubscribed)"},
+       "polls before a waiting rank yields its core (0 when the node is oversubscribed); spinning also stops after 20 us"},
       {"PARLEY_SHM_CELL_SIZE", std::to_string(shm.cell_size), "shared-memory queue cell bytes (power of two)"},
       {"PARLEY_SHM_RING_CELLS", std::to_string(shm.ring_cells),
        "cells per ordered pair of ranks (power of two); the eager limit is capped at half the ring"},
