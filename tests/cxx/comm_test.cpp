@@ -115,7 +115,10 @@ COLL_CASE("collectives on an intercommunicator reach the remote group; ROOT and 
   } catch (const parley::Exception& e) {
     // An MPI whose C layer refuses intercommunicator collectives (every rank alike): nothing more to test.
     if (e.Get_error_class() != MPI_ERR_COMM) throw;
-    if (r == 0) std::printf("SKIP intercommunicator collectives: %s\n", e.what());
+    if (r == 0) {
+      std::printf("SKIP intercommunicator collectives: %s\n", e.what());
+      std::fflush(stdout);  // a buffered line could be spliced with another rank's output
+    }
     return;
   }
   const int me = inter.Get_rank(), remote = inter.Get_remote_size();
