@@ -39,15 +39,16 @@ class Backoff {
   // Longest spin phase, whatever the count (about 50 shared-memory polls
   // of a round trip each on these machines).
   static constexpr std::int64_t kMaxSpinNanos = 20000;
-  // The clock is read once every kClockStride pauses.
-  static constexpr std::uint32_t kClockStride = 16;
+  // The clock is read once every kClockStride pauses, starting after the
+  // first kClockStride: the short waits of a ping-pong never read it.
+  static constexpr std::uint32_t kClockStride = 64;
 
   explicit Backoff(bool oversubscribed, std::uint32_t spins = kDefaultSpins)
       : spins_(oversubscribed ? 0 : spins) {}
 
   void pause() {
     if (!expired_ && count_ < spins_) {
-      if (count_ % kClockStride == 0 && spin_expired()) {
+      if (count_ != 0 && count_ % kClockStride == 0 && spin_expired()) {
         expired_ = true;  // the rest of this wait yields
       } else {
         ++count_;
