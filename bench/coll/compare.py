@@ -20,17 +20,15 @@ With more ranks than cores every implementation runs unbound, otherwise
 bound to cores.
 """
 import argparse
-import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'osu'))
-import compare as osu  # noqa: E402  (find_impls, run_once's kill logic, note)
+import compare as osu  # noqa: E402  (find_impls, run_once, gmean, note)
 
 BENCHES = ['barrier', 'bcast', 'reduce', 'allreduce', 'gather', 'scatter', 'allgather', 'alltoall', 'iallreduce']
 # What each table shows: (column of the program's output, label, better).
@@ -38,52 +36,6 @@ TABLES = {
     'iallreduce': [(1, 'overall time with computation (us)', 'lower'), (4, 'overlap (%)', 'higher')],
 }
 DEFAULT_TABLE = [(1, 'mean latency over ranks (us)', 'lower')]
-
-
-def parse_columns(text):
-    out = {}
-    for line in text.splitlines():
-        f = line.split()
-        if not f or line.startswith('#'):
-            continue
-        try:
-            out[int(f[0])] = [float(x) for x in f[1:]]
-        except ValueError:
-            pass
-    return out
-
-
-def run_once(cmd, timeout, env):
-    """(columns per size, failure text or None, seconds)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        failure = None if p.returncode == 0 else 'exit code %d' % p.returncode
-    except subprocess.TimeoutExpired:
-        out, err = b'', b''
-        for sig in (15, 9):
-            try:
-                os.killpg(p.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                out, err = p.communicate(timeout=5)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        failure = 'no result after %d s (killed)' % timeout
-    out, err = out.decode(errors='replace'), err.decode(errors='replace')
-    values = parse_columns(out)
-    if failure:
-        failure += '; last size finished: %s' % (max(values) if values else 'none')
-        if err.strip() or out.strip():
-            failure += '\n  output tail:\n' + osu.tail(out + '\n' + err)
-    return values, failure, time.monotonic() - t0
-
-
-def gmean(xs):
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
 
 def run_bench(b, n, runners, a, cores, summary):
@@ -97,7 +49,7 @@ def run_bench(b, n, runners, a, cores, summary):
             if name in failed:
                 continue
             cmd = impl.launch(n, bind) + [impl.binaries['coll_latency']] + args
-            values, failure, secs = run_once(cmd, a.timeout, env)
+            values, failure, secs = osu.run_once(cmd, a.timeout, env=env, columns=True)
             took.append('%s %.1f s' % (name, secs))
             if values:
                 results[name].append(values)
@@ -115,7 +67,7 @@ def run_bench(b, n, runners, a, cores, summary):
     for col, what, better in TABLES.get(b, DEFAULT_TABLE):
         print()
         print('# %s, %d ranks, %s, median of up to %d interleaved runs (binding: %s; load %s)'
-              % (b, n, what, a.reps, bind, ' '.join(open('/proc/loadavg').read().split()[:3])))
+              % (b, n, what, a.reps, bind, osu.load_average()))
         if 'Parley' in runners and others:
             print('# ratio = Parley / best of %s (%s is better)' % (' and '.join(others), better))
         print('# %-8s' % 'Size' + ''.join('%13s' % k[:13] for k in names) + ('%8s' % 'ratio' if others else ''))
@@ -137,12 +89,9 @@ def run_bench(b, n, runners, a, cores, summary):
             print(line)
         if ratios:
             worst = max(ratios) if better == 'lower' else min(ratios)
-            print('# ratio: geometric mean %.2f, worst %.2f' % (gmean(ratios), worst))
-            summary.append((b + ('' if col == 1 else ' (col %d)' % col), n, gmean(ratios), worst, better))
-    for name, failure in failed.items():
-        print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
-    sys.stdout.flush()
-    return not failed
+            print('# ratio: geometric mean %.2f, worst %.2f' % (osu.gmean(ratios), worst))
+            summary.append((b + ('' if col == 1 else ' (col %d)' % col), n, osu.gmean(ratios), worst, better))
+    return osu.report_failures(failed)
 
 
 def main():
@@ -167,11 +116,7 @@ def main():
     ranks = [int(x) for x in a.ranks.split(',') if x.strip()]
     if not ranks or min(ranks) < 1 or a.reps < 1:
         ap.error('--ranks needs counts >= 1 and --reps >= 1')
-    wanted = set()
-    for k in a.impl.split(','):
-        if k.strip().lower() not in osu.IMPL_KEYS:
-            ap.error('unknown implementation %r (choose from parley,mpich,openmpi)' % k)
-        wanted.add(osu.IMPL_KEYS[k.strip().lower()])
+    wanted = osu.wanted_impls(ap, a.impl)
 
     cores = len(os.sched_getaffinity(0))
     impls = {k: v for k, v in osu.find_impls(os.path.abspath(a.build), a.timeout).items() if k in wanted}
@@ -181,7 +126,7 @@ def main():
         sys.exit('nothing to run: no implementation found')
     print('# bench/coll/compare.py: %s; %d cores, load average %s at start'
           % (', '.join(list(impls) + ['Parley[%s]' % v.split(':')[0] for v in a.variant]), cores,
-             ' '.join(open('/proc/loadavg').read().split()[:3])))
+             osu.load_average()))
     ok = True
     summary = []
     with tempfile.TemporaryDirectory(prefix='parley-coll-') as tmp:

@@ -17,18 +17,17 @@ mpiexec.mpich, Open MPI with mpirun.openmpi; 2 ranks bound to cores when the
 machine has 2 or more, unbound otherwise.
 """
 import argparse
-import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'bench', 'osu'))
-from compare import note, progress, run_once, fmt  # noqa: E402  (bench/osu/compare.py)
+from compare import (build_sources, fmt, gmean, load_average, note, progress,  # noqa: E402  (bench/osu/compare.py)
+                     report_failures, run_once, wanted_impls)
 
 # name -> (what, better, [(label, source, extra args), (label, source, extra args)], ratio label)
 BENCHES = {
@@ -40,7 +39,6 @@ BENCHES = {
                [('typed', 'cxx_object_latency.cpp', ['-p', 'typed']),
                 ('object', 'cxx_object_latency.cpp', ['-p', 'object'])], 'obj/typed'),
 }
-IMPL_KEYS = {'parley': 'Parley', 'mpich': 'MPICH', 'openmpi': 'Open MPI', 'ompi': 'Open MPI'}
 
 
 class Impl:
@@ -75,26 +73,14 @@ def find_impls(build_dir, timeout):
 
 def build(impls, benches, tmp):
     osu = os.path.join(ROOT, 'bench', 'osu')
-    for impl in list(impls.values()):
-        tag = impl.name.replace(' ', '').lower()
-        sources = sorted({v[1] for b in benches for v in BENCHES[b][2]})
-        for src in sources:
-            path = os.path.normpath(os.path.join(HERE, src))
-            exe = os.path.join(tmp, '%s_%s' % (os.path.splitext(os.path.basename(src))[0], tag))
-            if src.endswith('.c'):
-                cmd = impl.cc + ['-O2', '-o', exe, path]
-            else:
-                cmd = impl.cxx + ['-std=c++20', '-O2', '-I' + osu, '-o', exe, path]
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            if r.returncode != 0:
-                note('%s skipped: building %s failed:\n%s' % (impl.name, src, r.stdout.decode(errors='replace')))
-                del impls[impl.name]
-                break
-            impl.binaries[src] = exe
 
+    def command(impl, src, exe):
+        if src.endswith('.c'):
+            return impl.cc + ['-O2', '-o', exe, src]
+        return impl.cxx + ['-std=c++20', '-O2', '-I' + osu, '-o', exe, src]
 
-def gmean(xs):
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+    sources = sorted({v[1] for b in benches for v in BENCHES[b][2]})
+    build_sources(impls, [(src, os.path.normpath(os.path.join(HERE, src))) for src in sources], tmp, command)
 
 
 def run_bench(b, impls, a, cores):
@@ -159,10 +145,7 @@ def run_bench(b, impls, a, cores):
             print('# %s: geometric mean of ratio %.3f (all sizes), %.3f (<= 8 KiB), %.3f (> 8 KiB)'
                   % (name, gmean([r for _, r in rs]), gmean([r for s, r in rs if s <= 8192]) or 0,
                      gmean([r for s, r in rs if s > 8192]) or 0))
-    for name, failure in failed.items():
-        print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
-    sys.stdout.flush()
-    return not failed
+    return report_failures(failed)
 
 
 def main():
@@ -183,17 +166,13 @@ def main():
             ap.error('unknown benchmark %r (choose from %s)' % (b, ','.join(BENCHES)))
     if a.reps < 1:
         ap.error('--reps must be at least 1')
-    wanted = set()
-    for k in a.impl.split(','):
-        if k.strip().lower() not in IMPL_KEYS:
-            ap.error('unknown implementation %r (choose from parley,mpich,openmpi)' % k)
-        wanted.add(IMPL_KEYS[k.strip().lower()])
+    wanted = wanted_impls(ap, a.impl)
     cores = len(os.sched_getaffinity(0))
     impls = {k: v for k, v in find_impls(os.path.abspath(a.build), a.timeout).items() if k in wanted}
     if not impls:
         sys.exit('nothing to run: no implementation found')
     print('# bench/cxx/compare.py: %s; %d cores, load average %s at start'
-          % (', '.join(impls), cores, ' '.join(open('/proc/loadavg').read().split()[:3])))
+          % (', '.join(impls), cores, load_average()))
     ok = True
     with tempfile.TemporaryDirectory(prefix='parley-cxx-') as tmp:
         build(impls, benches, tmp)

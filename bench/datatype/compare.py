@@ -15,16 +15,13 @@ Usage: bench/datatype/compare.py [--build build] [--reps 5] [--bench pack,halo]
 """
 import argparse
 import importlib.util
-import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# bench/osu/compare.py's helpers (find_impls, note, progress, tail, IMPL_KEYS),
+# bench/osu/compare.py's helpers (find_impls, build_sources, run_once, gmean, note, IMPL_KEYS),
 # loaded by path: this file has the same name.
 _spec = importlib.util.spec_from_file_location('osu_compare', os.path.join(HERE, '..', 'osu', 'compare.py'))
 osu = importlib.util.module_from_spec(_spec)
@@ -45,63 +42,6 @@ PROGRAMS = {
         ('halo Isend/Irecv', 2, 'us per 4-face exchange, MPI_Isend/Irecv/Waitall', 'lower'),
     ]),
 }
-
-
-def parse(text):
-    """OSU layout: '#' lines are headers, the others 'size value [value...]'.
-    Returns {size: [values...]}."""
-    out = {}
-    for line in text.splitlines():
-        f = line.split()
-        if not f or line.startswith('#'):
-            continue
-        try:
-            out[int(f[0])] = [float(x) for x in f[1:]]
-        except ValueError:
-            pass
-    return out
-
-
-def run_once(cmd, timeout):
-    """(rows per size, failure text or None, seconds); a hung run is killed
-    with its process group and still gives the sizes it finished."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        failure = None if p.returncode == 0 else 'exit code %d' % p.returncode
-    except subprocess.TimeoutExpired:
-        out, err = b'', b''
-        for sig in (15, 9):
-            try:
-                os.killpg(p.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                out, err = p.communicate(timeout=5)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        failure = 'no result after %d s (killed)' % timeout
-    out, err = out.decode(errors='replace'), err.decode(errors='replace')
-    rows = parse(out)
-    if failure and (err.strip() or out.strip()):
-        failure += '\n  output tail:\n' + osu.tail(out + '\n' + err)
-    return rows, failure, time.monotonic() - t0
-
-
-def build(impls, programs, tmp):
-    for impl in list(impls.values()):
-        tag = impl.name.replace(' ', '').lower()
-        for prog in programs:
-            src = os.path.join(HERE, PROGRAMS[prog][0])
-            exe = os.path.join(tmp, '%s_%s' % (prog, tag))
-            r = subprocess.run(impl.cc + ['-O2', '-o', exe, src], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            if r.returncode != 0:
-                osu.note('%s skipped: building %s failed:\n%s' % (impl.name, prog, r.stdout.decode(errors='replace')))
-                del impls[impl.name]
-                break
-            impl.binaries[prog] = exe
 
 
 def table(title, col, what, better, results, names, reps, ranks, bind):
@@ -130,7 +70,7 @@ def table(title, col, what, better, results, names, reps, ranks, bind):
                 line += '%10.2f' % ratios[-1]
         print(line)
     if ratios:
-        print('# geometric mean of ratio: %.2f' % math.exp(sum(math.log(x) for x in ratios) / len(ratios)))
+        print('# geometric mean of ratio: %.2f' % osu.gmean(ratios))
 
 
 def run_program(prog, impls, a, cores):
@@ -148,7 +88,7 @@ def run_program(prog, impls, a, cores):
             if name in failed:
                 continue
             cmd = impl.launch(n, bind) + [impl.binaries[prog]] + args
-            rows, failure, secs = run_once(cmd, a.timeout)
+            rows, failure, secs = osu.run_once(cmd, a.timeout, columns=True)
             took.append('%s %.1f s' % (name, secs))
             if rows:
                 results[name].append(rows)
@@ -161,10 +101,7 @@ def run_program(prog, impls, a, cores):
         osu.progress('%s -n %d, run %d/%d: %s' % (prog, n, rep + 1, a.reps, ', '.join(took)))
     for title, col, what, better in tables:
         table(title, col, what, better, results, list(impls), a.reps, n, bind)
-    for name, failure in failed.items():
-        print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
-    sys.stdout.flush()
-    return not failed
+    return osu.report_failures(failed)
 
 
 def main():
@@ -184,20 +121,16 @@ def main():
     for b in progs:
         if b not in PROGRAMS:
             ap.error('unknown benchmark %r (choose from %s)' % (b, ','.join(PROGRAMS)))
-    wanted = set()
-    for k in a.impl.split(','):
-        if k.strip().lower() not in osu.IMPL_KEYS:
-            ap.error('unknown implementation %r (choose from parley,mpich,openmpi)' % k)
-        wanted.add(osu.IMPL_KEYS[k.strip().lower()])
+    wanted = osu.wanted_impls(ap, a.impl)
     cores = len(os.sched_getaffinity(0))
     impls = {k: v for k, v in osu.find_impls(os.path.abspath(a.build), a.timeout).items() if k in wanted}
     if not impls:
         sys.exit('nothing to run: no implementation found')
     print('# bench/datatype/compare.py: %s; %d cores, load average %s at start'
-          % (', '.join(impls), cores, ' '.join(open('/proc/loadavg').read().split()[:3])))
+          % (', '.join(impls), cores, osu.load_average()))
     ok = True
     with tempfile.TemporaryDirectory(prefix='parley-dt-') as tmp:
-        build(impls, progs, tmp)
+        osu.build_sources(impls, [(p, os.path.join(HERE, PROGRAMS[p][0])) for p in progs], tmp)
         if not impls:
             sys.exit('nothing to run: every build failed')
         for p in progs:

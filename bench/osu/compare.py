@@ -77,33 +77,49 @@ def find_impls(build_dir, timeout):
     return found
 
 
-def build(impls, benches, tmp):
+def build_sources(impls, sources, tmp, command=None):
+    """Compiles each (key, source path) with every implementation; an
+    implementation whose build fails is dropped with a note. `command(impl,
+    src, exe)` gives the compile command (default: impl.cc -O2)."""
     for impl in list(impls.values()):
         tag = impl.name.replace(' ', '').lower()
-        for b in benches:
-            src = os.path.join(HERE, BENCHES[b][0])
-            exe = os.path.join(tmp, '%s_%s' % (b, tag))
-            r = subprocess.run(impl.cc + ['-O2', '-o', exe, src], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+        for key, src in sources:
+            exe = os.path.join(tmp, '%s_%s' % (os.path.splitext(os.path.basename(key))[0], tag))
+            cmd = command(impl, src, exe) if command else impl.cc + ['-O2', '-o', exe, src]
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if r.returncode != 0:
-                note('%s skipped: building %s failed:\n%s' % (impl.name, b, r.stdout.decode(errors='replace')))
+                note('%s skipped: building %s failed:\n%s' % (impl.name, key, r.stdout.decode(errors='replace')))
                 del impls[impl.name]
                 break
-            impl.binaries[b] = exe
+            impl.binaries[key] = exe
 
 
-def parse(text):
-    """OSU layout: '#' lines are headers, the others 'size value [value...]'."""
+def build(impls, benches, tmp):
+    build_sources(impls, [(b, os.path.join(HERE, BENCHES[b][0])) for b in benches], tmp)
+
+
+def parse_columns(text):
+    """OSU layout: '#' lines are headers, the others 'size value [value...]'.
+    Returns {size: [values...]}."""
     out = {}
     for line in text.splitlines():
         f = line.split()
         if not f or line.startswith('#'):
             continue
         try:
-            out[int(f[0])] = float(f[1])
-        except (ValueError, IndexError):
+            out[int(f[0])] = [float(x) for x in f[1:]]
+        except ValueError:
             pass
     return out
+
+
+def parse(text):
+    """{size: first value} of OSU-layout output."""
+    return {size: v[0] for size, v in parse_columns(text).items() if v}
+
+
+def gmean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
 
 def tail(text, lines=8):
@@ -111,11 +127,12 @@ def tail(text, lines=8):
     return '\n'.join('    ' + x for x in t[-lines:])
 
 
-def run_once(cmd, timeout):
-    """(values per size, failure text or None). A run that fails or hangs still
-    gives the sizes it finished; its whole process group is ended."""
+def run_once(cmd, timeout, env=None, columns=False):
+    """(values per size, failure text or None, seconds). A run that fails or
+    hangs still gives the sizes it finished; its whole process group is
+    ended. With columns, each size maps to all its values (parse_columns)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
     try:
         out, err = p.communicate(timeout=timeout)
         failure = None if p.returncode == 0 else 'exit code %d' % p.returncode
@@ -133,13 +150,35 @@ def run_once(cmd, timeout):
                 continue
         failure = 'no result after %d s (killed)' % timeout
     out, err = out.decode(errors='replace'), err.decode(errors='replace')
-    values = parse(out)
+    values = parse_columns(out) if columns else parse(out)
     if failure:
         done = max(values) if values else None
         failure += '; last size finished: %s' % ('none' if done is None else done)
         if err.strip() or out.strip():
             failure += '\n  output tail:\n' + tail(out + '\n' + err)
     return values, failure, time.monotonic() - t0
+
+
+def wanted_impls(ap, spec):
+    """The implementation names a comma-separated --impl value asks for."""
+    wanted = set()
+    for k in spec.split(','):
+        if k.strip().lower() not in IMPL_KEYS:
+            ap.error('unknown implementation %r (choose from parley,mpich,openmpi)' % k)
+        wanted.add(IMPL_KEYS[k.strip().lower()])
+    return wanted
+
+
+def load_average():
+    return ' '.join(open('/proc/loadavg').read().split()[:3])
+
+
+def report_failures(failed):
+    """Prints one line per failed implementation; True when none failed."""
+    for name, failure in failed.items():
+        print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
+    sys.stdout.flush()
+    return not failed
 
 
 def fmt(v):
@@ -207,18 +246,13 @@ def run_bench(b, impls, a, cores):
                 line += '%10.2f' % ratio
         print(line)
     if ratios:
-        def gmean(xs):
-            return math.exp(sum(math.log(x) for _, x in xs) / len(xs)) if xs else None
-        small = [r for r in ratios if r[0] <= 8192]
-        large = [r for r in ratios if r[0] > 8192]
+        small = [r for s, r in ratios if s <= 8192]
+        large = [r for s, r in ratios if s > 8192]
         print('# geometric mean of ratio: all sizes %s, <= 8 KiB %s, > 8 KiB %s'
-              % (fmt(gmean(ratios)), fmt(gmean(small)), fmt(gmean(large))))
+              % (fmt(gmean([r for _, r in ratios])), fmt(gmean(small)), fmt(gmean(large))))
     if short:
         print('# * median of fewer than %d runs: a run of that implementation failed' % a.reps)
-    for name, failure in failed.items():
-        print('# %s: FAILED (%s)' % (name, failure.splitlines()[0]))
-    sys.stdout.flush()
-    return not failed
+    return report_failures(failed)
 
 
 def main():
@@ -245,18 +279,14 @@ def main():
         ap.error('-n must be even and at least 2 (pairs i, i+n/2)')
     if a.reps < 1:
         ap.error('--reps must be at least 1')
-    wanted = set()
-    for k in a.impl.split(','):
-        if k.strip().lower() not in IMPL_KEYS:
-            ap.error('unknown implementation %r (choose from parley,mpich,openmpi)' % k)
-        wanted.add(IMPL_KEYS[k.strip().lower()])
+    wanted = wanted_impls(ap, a.impl)
 
     cores = len(os.sched_getaffinity(0))
     impls = {k: v for k, v in find_impls(os.path.abspath(a.build), a.timeout).items() if k in wanted}
     if not impls:
         sys.exit('nothing to run: no implementation found')
     print('# bench/osu/compare.py: %s; %d cores, load average %s at start'
-          % (', '.join(impls), cores, ' '.join(open('/proc/loadavg').read().split()[:3])))
+          % (', '.join(impls), cores, load_average()))
     ok = True
     with tempfile.TemporaryDirectory(prefix='parley-osu-') as tmp:
         build(impls, benches, tmp)
