@@ -15,7 +15,18 @@ while [ $# -ge 2 ]; do
   exe="$out/mpich_$(basename "$src" .cpp)"
   mpicxx.mpich -std=c++20 -O1 -Wall -Wextra -Wshadow -Werror -I"$inc" -I"$(dirname "$src")" -o "$exe" "$src" ||
     fail "mpicxx.mpich could not build $src"
-  got=$(timeout 300 mpiexec.mpich -n "$n" "$exe" | grep -c "^$pass ok") || true
-  [ "$got" = "$n" ] || fail "$(basename "$src") at -n $n under MPICH: $got of $n ranks printed '$pass ok'"
+  # MPICH's own runtime is what runs here; a run that misses a pass line is
+  # shown in full (stdout and stderr) and tried once more, so a hiccup of
+  # MPICH under a loaded CI machine is visible but does not fail the check.
+  attempt=1
+  while :; do
+    timeout 300 mpiexec.mpich -n "$n" "$exe" >"$exe.out" 2>"$exe.err" || true
+    got=$(grep -c "^$pass ok" "$exe.out") || true
+    [ "$got" = "$n" ] && break
+    echo "attempt $attempt: $(basename "$src") at -n $n under MPICH: $got of $n ranks printed '$pass ok'"
+    echo "--- stdout"; tail -n 20 "$exe.out"; echo "--- stderr"; tail -n 20 "$exe.err"
+    [ "$attempt" -lt 2 ] || fail "$(basename "$src") at -n $n under MPICH: $got of $n ranks printed '$pass ok'"
+    attempt=$((attempt + 1))
+  done
   echo "ok: $(basename "$src") passes on MPICH at -n $n"
 done

@@ -8,70 +8,28 @@ carrying the case's marker variable, no file in the job's TMPDIR, no
 """
 import os
 import re
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from job_support import JobBase, assert_one_error_line, wait_until  # noqa: E402
 
 PARLEYRUN = os.environ.get("PARLEYRUN", "parleyrun")
 PROBE = os.environ.get("PMIX_PROBE", "pmix_probe")
 JOB_TIMEOUT = 90  # a hung launcher fails the case instead of hanging the suite
 
 
-def wait_until(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
-
-
-class Job:
+class Job(JobBase):
     """One parleyrun invocation with its own marker and TMPDIR."""
 
+    timeout = JOB_TIMEOUT
+
     def __init__(self, args, env=None, stdin=subprocess.DEVNULL):
-        self.marker = uuid.uuid4().hex
-        self.tmpdir = tempfile.mkdtemp(prefix="plt-")
-        e = dict(os.environ)
-        e.update(env or {})
-        e["PARLEY_TEST_MARKER"] = self.marker
-        e["TMPDIR"] = self.tmpdir
-        self.proc = subprocess.Popen([PARLEYRUN] + args, env=e, stdin=stdin, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.pid = self.proc.pid
-
-    def wait_for_lines(self, pattern, count, timeout=60):
-        """Reads stdout until `count` lines match; returns what was read."""
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(re.findall(pattern, buf.decode(errors="replace"), re.M)) >= count:
-                return buf
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            buf += chunk
-        raise AssertionError(f"only saw {buf!r} waiting for {count} x {pattern}")
-
-    def finish(self, timeout=JOB_TIMEOUT, input_bytes=None):
-        try:
-            out, err = self.proc.communicate(input=input_bytes, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-            raise AssertionError(f"parleyrun did not finish in {timeout} s; stderr: {err!r}")
-        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        super().__init__([PARLEYRUN] + args, env=env, stdin=stdin)
 
     def leftovers(self):
         """Processes with our marker, files in TMPDIR, job shm files."""
@@ -127,10 +85,7 @@ class LauncherTest(unittest.TestCase):
         return job.finish(timeout=timeout, input_bytes=input_bytes)
 
     def assert_one_error_line(self, err, pattern):
-        lines = [l for l in err.splitlines() if l.strip()]
-        self.assertEqual(len(lines), 1, f"expected one line on stderr, got {err!r}")
-        self.assertRegex(lines[0], r"^parleyrun: ")
-        self.assertRegex(lines[0], pattern)
+        assert_one_error_line(self, err, pattern)
 
     # ---- start-up and job information ----
 

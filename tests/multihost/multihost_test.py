@@ -11,18 +11,17 @@ Run one case: PARLEYRUN=... PMIX_PROBE=... multihost_test.py MultiHostTest.test_
 """
 import os
 import re
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "launcher"))
 import netns  # noqa: E402
+from job_support import JobBase, assert_one_error_line, wait_until  # noqa: E402
 
 PARLEYRUN = os.path.abspath(os.environ.get("PARLEYRUN", "parleyrun"))
 PROBE = os.path.abspath(os.environ.get("PMIX_PROBE", "pmix_probe"))
@@ -32,53 +31,16 @@ WHERE = ["sh", "-c", 'echo "rank $PARLEY_RANK node $PARLEY_NODE_ID local $PARLEY
                      'net $(readlink /proc/self/ns/net)"']
 
 
-def wait_until(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
+class Job(JobBase):
+    timeout = JOB_TIMEOUT
 
-
-class Job:
     def __init__(self, hosts, args, env=None, stdin=subprocess.DEVNULL):
-        self.marker = uuid.uuid4().hex
-        self.tmpdir = tempfile.mkdtemp(prefix="pmh-")
-        e = dict(os.environ)
-        e.update(hosts.env)
+        e = dict(hosts.env)
         e.update(env or {})
-        e["PARLEY_TEST_MARKER"] = self.marker
-        e["TMPDIR"] = self.tmpdir
-        self.proc = subprocess.Popen(hosts.head_prefix + [PARLEYRUN] + args, env=e, stdin=stdin,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.pid = self.proc.pid
+        super().__init__(hosts.head_prefix + [PARLEYRUN] + args, env=e, stdin=stdin, tmp_prefix="pmh-")
 
     def wait_for_lines(self, pattern, count, timeout=30):
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(re.findall(pattern, buf.decode(errors="replace"), re.M)) >= count:
-                return buf.decode(errors="replace")
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            buf += chunk
-        raise AssertionError(f"only saw {buf!r} waiting for {count} x {pattern}")
-
-    def finish(self, timeout=JOB_TIMEOUT, input_bytes=None):
-        try:
-            out, err = self.proc.communicate(input=input_bytes, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-            raise AssertionError(f"parleyrun did not finish in {timeout} s; stderr: {err!r}")
-        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        return super().wait_for_lines(pattern, count, timeout).decode(errors="replace")
 
     def marked_processes(self, extra=None):
         """(pid, cmdline) of live processes carrying our marker (and `extra` in their environment)."""
@@ -147,10 +109,7 @@ class MultiHostBase(unittest.TestCase):
         return ["--host", ",".join(names), "--launch-agent", self.hosts.agent] + list(extra)
 
     def assert_one_error_line(self, err, pattern):
-        lines = [l for l in err.splitlines() if l.strip() and not l.startswith("network namespaces unavailable")]
-        self.assertEqual(len(lines), 1, f"expected one line on stderr, got {err!r}")
-        self.assertRegex(lines[0], r"^parleyrun: ")
-        self.assertRegex(lines[0], pattern)
+        assert_one_error_line(self, err, pattern, ignore="network namespaces unavailable")
 
     def layouts(self):
         for nhosts in (2, 3):
