@@ -419,11 +419,10 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
            MPI_Request* request, bool varying_form) {
   Communicator* c = nullptr;
   COLL_TRY(any_comm(comm, c));
-  const bool inter = c->is_inter();
-  COLL_TRY(inter ? inter_root_ok(*c, root) : root_ok(*c, root));
-  const int n = inter ? c->remote_size() : c->local_size();
-  const bool is_root = inter ? root == MPI_ROOT : c->rank() == root;
-  const bool sends = inter ? root >= 0 : true;
+  RootedRole role;
+  COLL_TRY(rooted_role(*c, root, role));
+  const bool inter = role.inter, is_root = role.is_root, sends = role.has_block;
+  const int n = role.peers;
   const bool in_place = !inter && is_root && sbuf == MPI_IN_PLACE;
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;
@@ -470,11 +469,10 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
             MPI_Request* request, bool varying_form) {
   Communicator* c = nullptr;
   COLL_TRY(any_comm(comm, c));
-  const bool inter = c->is_inter();
-  COLL_TRY(inter ? inter_root_ok(*c, root) : root_ok(*c, root));
-  const int n = inter ? c->remote_size() : c->local_size();
-  const bool is_root = inter ? root == MPI_ROOT : c->rank() == root;
-  const bool receives = inter ? root >= 0 : true;
+  RootedRole role;
+  COLL_TRY(rooted_role(*c, root, role));
+  const bool inter = role.inter, is_root = role.is_root, receives = role.has_block;
+  const int n = role.peers;
   const bool in_place = !inter && is_root && rbuf == MPI_IN_PLACE;
   dt::Type* st_type = nullptr;
   dt::Type* rt = nullptr;

@@ -135,6 +135,25 @@ inline Status root_ok(const Communicator& c, int root) {
                                   std::to_string(c.local_size()) + ")");
 }
 
+// A process's part in a rooted collective (gather, scatter), intra or inter:
+// `peers` blocks at the root, whether this process is the root, and whether it
+// contributes or receives a block of its own (on an intercommunicator only the
+// side opposite the root does; MPI_PROC_NULL processes take no part).
+struct RootedRole {
+  bool inter = false;
+  int peers = 0;
+  bool is_root = false;
+  bool has_block = false;
+};
+inline Status rooted_role(const Communicator& c, int root, RootedRole& out) {
+  out.inter = c.is_inter();
+  if (Status st = out.inter ? inter_root_ok(c, root) : root_ok(c, root); !st) return st;
+  out.peers = out.inter ? c.remote_size() : c.local_size();
+  out.is_root = out.inter ? root == MPI_ROOT : c.rank() == root;
+  out.has_block = out.inter ? root >= 0 : true;
+  return Status::ok();
+}
+
 inline Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
   if (buf == MPI_IN_PLACE) return Status(MPI_ERR_BUFFER, std::string(what) + " may not be MPI_IN_PLACE here");
   if (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)
