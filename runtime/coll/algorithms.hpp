@@ -24,16 +24,18 @@ enum class Algorithm : std::uint8_t {
   bruck,
   linear,
   dissemination,
-  shm,  // the shared-memory team (coll/shm.hpp): blocking barrier, bcast, reduce, allreduce
+  shm,  // the shared-memory team (coll/shm.hpp): blocking barrier, bcast, reduce, allreduce,
+        // gather, scatter, allgather, alltoall
 };
 
 std::string_view algorithm_name(Algorithm a);
 // The algorithm PARLEY_COLL_<COLLECTIVE> forces (automatic when unset or
 // not one this collective has), read once per process.
-enum class Collective : std::uint8_t { barrier, bcast, reduce, allreduce, allgather, alltoall, count_ };
+enum class Collective : std::uint8_t { barrier, bcast, reduce, allreduce, allgather, alltoall, gather, scatter, count_ };
 Algorithm forced(Collective c);
-// Whether a blocking collective of `bytes` (the whole message; 0 for
-// barrier) on a communicator of `size` ranks, all on this node, takes the
+// Whether a blocking collective of `bytes` (the whole message of bcast and
+// the reductions, one rank's block of gather, scatter, allgather and
+// alltoall; 0 for barrier) on a communicator of `size` ranks, all on this node, takes the
 // shared-memory team rather than a point-to-point schedule: the measured
 // crossovers (docs/collectives.md), unless PARLEY_COLL_<NAME> forces one.
 bool prefer_shm(Collective c, std::size_t bytes, int size);

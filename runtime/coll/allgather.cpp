@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "coll/algorithms.hpp"
+#include "coll/shm.hpp"
 
 namespace parley::coll {
 namespace {
@@ -87,6 +88,15 @@ void allgatherv(Schedule& s, const void* send, void* recv, const std::size_t* by
   if (send != nullptr) s.copy(send, r + displs[me], bytes[me]);
   s.fence();
   if (s.size() == 1) return;
+  if (shm::Team* team = s.team()) {
+    const auto n = static_cast<std::size_t>(s.size());
+    s.call([team, r, b = std::vector<std::size_t>(bytes, bytes + n), d = std::vector<std::size_t>(displs, displs + n)] {
+      team->allgatherv(nullptr, r, b.data(), d.data());
+      return Status::ok();
+    });
+    s.fence();
+    return;
+  }
   std::size_t total = 0;
   for (int i = 0; i < s.size(); ++i) total += bytes[i];
   Algorithm a = forced(Collective::allgather);

@@ -1,10 +1,12 @@
 // MPI_Alltoall(v,w): Bruck's algorithm (log2 n steps, each moving the
 // blocks whose index has that bit set) for short blocks, pairwise exchange
 // (n-1 steps, step i sending to rank + i and receiving from rank - i) for
-// long ones and for the v/w forms.
+// long ones and for the v/w forms; the shared-memory team (coll/shm.hpp)
+// when the C layer offers it.
 #include <vector>
 
 #include "coll/algorithms.hpp"
+#include "coll/shm.hpp"
 
 namespace parley::coll {
 namespace {
@@ -54,6 +56,18 @@ void alltoallv(Schedule& s, const void* send, const std::size_t* send_bytes, con
   const int me = s.rank();
   const auto* sb = static_cast<const std::byte*>(send);
   auto* rb = static_cast<std::byte*>(recv);
+  if (shm::Team* team = s.team(); team != nullptr && n > 1) {
+    // Offered for MPI_Alltoall only: every block has send_bytes[0] bytes.
+    const auto un = static_cast<std::size_t>(n);
+    s.fence();
+    s.call([team, sb, rb, block = send_bytes[0], sd = std::vector<std::size_t>(send_displs, send_displs + un),
+            rd = std::vector<std::size_t>(recv_displs, recv_displs + un)] {
+      team->alltoall(sb, sd.data(), rb, rd.data(), block);
+      return Status::ok();
+    });
+    s.fence();
+    return;
+  }
   s.copy(sb + send_displs[me], rb + recv_displs[me], recv_bytes[me]);
   s.fence();
   for (int i = 1; i < n; ++i) {
@@ -69,7 +83,7 @@ void alltoall(Schedule& s, const void* send, void* recv, std::size_t block_bytes
   Algorithm a = forced(Collective::alltoall);
   if (a != Algorithm::bruck && a != Algorithm::pairwise)
     a = block_bytes <= kBruckMax && n > 2 ? Algorithm::bruck : Algorithm::pairwise;
-  if (a == Algorithm::bruck && n > 1) {
+  if (a == Algorithm::bruck && n > 1 && s.team() == nullptr) {
     bruck(s, static_cast<const std::byte*>(send), static_cast<std::byte*>(recv), block_bytes);
     return;
   }

@@ -1,6 +1,11 @@
 // MPI_Gather(v)/MPI_Scatter(v): the root posts every receive (or send) at
 // once and the transports overlap them; the other ranks make one transfer.
+// On the shared-memory team (uniform blocks only, set by the C layer) the
+// blocks go through the node segment instead.
+#include <vector>
+
 #include "coll/algorithms.hpp"
+#include "coll/shm.hpp"
 
 namespace parley::coll {
 
@@ -8,6 +13,18 @@ void gatherv(Schedule& s, const void* send, std::size_t send_bytes, void* recv, 
              const std::size_t* displs, int root) {
   const int n = s.size();
   const int me = s.rank();
+  if (shm::Team* team = s.team()) {
+    const auto un = static_cast<std::size_t>(n);
+    std::vector<std::size_t> d = me == root ? std::vector<std::size_t>(displs, displs + un) : std::vector<std::size_t>{};
+    const std::size_t block = me == root ? bytes[root] : send_bytes;
+    s.fence();
+    s.call([team, send, block, recv, d = std::move(d), root] {
+      team->gather(send, block, recv, d.data(), root);
+      return Status::ok();
+    });
+    s.fence();
+    return;
+  }
   if (me == root) {
     auto* r = static_cast<std::byte*>(recv);
     for (int i = 0; i < n; ++i)
@@ -23,6 +40,18 @@ void scatterv(Schedule& s, const void* send, const std::size_t* bytes, const std
               std::size_t recv_bytes, int root) {
   const int n = s.size();
   const int me = s.rank();
+  if (shm::Team* team = s.team()) {
+    const auto un = static_cast<std::size_t>(n);
+    std::vector<std::size_t> d = me == root ? std::vector<std::size_t>(displs, displs + un) : std::vector<std::size_t>{};
+    const std::size_t block = me == root ? bytes[root] : recv_bytes;
+    s.fence();
+    s.call([team, send, d = std::move(d), recv, block, root] {
+      team->scatter(send, d.data(), recv, block, root);
+      return Status::ok();
+    });
+    s.fence();
+    return;
+  }
   if (me == root) {
     const auto* b = static_cast<const std::byte*>(send);
     for (int i = 0; i < n; ++i)

@@ -22,6 +22,10 @@ struct Request;
 
 namespace coll {
 
+namespace shm {
+class Team;
+}
+
 // How a reduction combines two work buffers of `count` items. Work buffers
 // hold the user's datatype either in its own layout (predefined and
 // contiguous types) or as the packed stream (noncontiguous derived types).
@@ -61,6 +65,12 @@ class Schedule {
   // added while it is clear address the remote group.
   void set_local(bool local) { local_ = local; }
   Reducer& reducer() { return reducer_; }
+  // The shared-memory team a blocking collective may run on (coll/shm.hpp):
+  // set by the C layer when every rank takes that path (the same decision
+  // everywhere), so a builder moves the data through the team in one local
+  // step instead of point-to-point rounds. Never set on a nonblocking one.
+  void set_team(shm::Team* team) { team_ = team; }
+  shm::Team* team() const { return team_; }
 
   // --- building -----------------------------------------------------------
   // A zeroed scratch buffer owned by the schedule (stable address).
@@ -114,6 +124,7 @@ class Schedule {
   int size_;
   int remote_size_;
   bool local_ = false;
+  shm::Team* team_ = nullptr;
   Reducer reducer_;
   std::vector<Step> steps_;
   std::vector<std::size_t> round_end_;  // index past each round's last step

@@ -244,4 +244,98 @@ Status Team::reduce_chunked(const void* send, void* recv, std::size_t count, std
   return st;
 }
 
+// --- block movers -------------------------------------------------------------
+// Each step moves bytes [off, off + kSlot) of every block; a rank's slot of
+// the step's set holds its piece, written once and read by everyone who
+// needs it. Writers wait only for the set to be free (four steps back), so
+// a rank may run up to kSets steps ahead of the slowest reader.
+
+void Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs) {
+  auto* out = static_cast<std::byte*>(recv);
+  const auto me = static_cast<std::size_t>(rank_);
+  std::size_t most = 0;
+  for (int q = 0; q < size_; ++q) most = std::max(most, bytes[q]);
+  if (send != nullptr) std::memcpy(out + displs[me], send, bytes[me]);
+  for (std::size_t off = 0; off < most; off += kSlot) {
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    if (off < bytes[me]) std::memcpy(slot(k, rank_), out + displs[me] + off, std::min(kSlot, bytes[me] - off));
+    post(&Control::arrived, k);
+    wait_all(&Control::arrived, k);
+    for (int q = 0; q < size_; ++q) {
+      const auto uq = static_cast<std::size_t>(q);
+      if (q == rank_ || off >= bytes[uq]) continue;
+      std::memcpy(out + displs[uq] + off, slot(k, q), std::min(kSlot, bytes[uq] - off));
+    }
+    post(&Control::finished, k);
+  }
+}
+
+void Team::gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root) {
+  auto* out = static_cast<std::byte*>(recv);
+  const auto* in = static_cast<const std::byte*>(send);
+  if (rank_ == root && send != nullptr) std::memcpy(out + displs[root], in, block);
+  for (std::size_t off = 0; off < block; off += kSlot) {
+    const std::size_t len = std::min(kSlot, block - off);
+    const std::uint64_t k = ++step_;
+    if (rank_ == root) {
+      wait_all(&Control::arrived, k);
+      for (int q = 0; q < size_; ++q)
+        if (q != root) std::memcpy(out + displs[q] + off, slot(k, q), len);
+    } else {
+      wait_free(k);
+      std::memcpy(slot(k, rank_), in + off, len);
+      post(&Control::arrived, k);
+    }
+    post(&Control::finished, k);
+  }
+}
+
+void Team::scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root) {
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  if (rank_ == root && recv != nullptr) std::memcpy(out, in + displs[root], block);
+  for (std::size_t off = 0; off < block; off += kSlot) {
+    const std::size_t len = std::min(kSlot, block - off);
+    const std::uint64_t k = ++step_;
+    if (rank_ == root) {
+      wait_free(k);
+      for (int q = 0; q < size_; ++q)
+        if (q != root) std::memcpy(slot(k, q), in + displs[q] + off, len);
+      post(&Control::arrived, k);
+    } else {
+      wait_one(root, &Control::arrived, k);
+      std::memcpy(out + off, slot(k, rank_), len);
+    }
+    post(&Control::finished, k);
+  }
+}
+
+// Rank r's slot of a step holds, for every destination q, piece q (piece
+// bytes of block q from off); q reads piece q of every rank's slot.
+void Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                    std::size_t block) {
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  const auto n = static_cast<std::size_t>(size_);
+  const auto me = static_cast<std::size_t>(rank_);
+  std::memcpy(out + rdispls[me], in + sdispls[me], block);
+  // Pieces start on cache lines when they can.
+  std::size_t piece = kSlot / n;
+  if (piece >= 64) piece &= ~std::size_t{63};
+  for (std::size_t off = 0; off < block; off += piece) {
+    const std::size_t len = std::min(piece, block - off);
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    std::byte* mine = slot(k, rank_);
+    for (std::size_t q = 0; q < n; ++q)
+      if (q != me) std::memcpy(mine + q * piece, in + sdispls[q] + off, len);
+    post(&Control::arrived, k);
+    wait_all(&Control::arrived, k);
+    for (std::size_t q = 0; q < n; ++q)
+      if (q != me) std::memcpy(out + rdispls[q] + off, slot(k, static_cast<int>(q)) + me * piece, len);
+    post(&Control::finished, k);
+  }
+}
+
 }  // namespace parley::coll::shm

@@ -50,6 +50,21 @@ class Team {
   Status reduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
                 int root);
   Status allreduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r);
+  // Block movers, in steps of up to kSlot bytes of every block: a rank
+  // copies what it contributes into its slot once, posts, and the readers
+  // copy out. recv + displs[q] is rank q's block (bytes[q] of it).
+  // Allgather(v): every rank knows every block's size; send == nullptr when
+  // this rank's block is already in place.
+  void allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
+  // Gather/scatter of `block` bytes per rank (the same on every rank);
+  // displs at the root only; send (gather) / recv (scatter) == nullptr at
+  // the root when its block stays in place.
+  void gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
+  void scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
+  // Block q of send (block bytes at sdispls[q]) goes to rank q, block q of
+  // recv (at rdispls[q]) comes from rank q; the buffers do not overlap.
+  void alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                std::size_t block);
 
  private:
   struct alignas(64) Flag {

@@ -13,10 +13,16 @@ namespace {
 constexpr std::size_t kShmBcastMax = 512 * 1024;
 constexpr std::size_t kShmReduceMax = 32 * 1024;
 constexpr std::size_t kShmAllreduceMax = 128 * 1024;
+// Block movers (per rank's block): first guesses, measured below.
+constexpr std::size_t kShmAllgatherMax = 1024 * 1024 + 1;
+constexpr std::size_t kShmAlltoallMax = 1024 * 1024 + 1;
+constexpr std::size_t kShmGatherMax = 1024 * 1024 + 1;
+constexpr std::size_t kShmScatterMax = 1024 * 1024 + 1;
 
 constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
     "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
     "PARLEY_COLL_ALLREDUCE", "PARLEY_COLL_ALLGATHER", "PARLEY_COLL_ALLTOALL",
+    "PARLEY_COLL_GATHER",  "PARLEY_COLL_SCATTER",
 };
 
 Algorithm parse(const char* v) {
@@ -77,6 +83,10 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
     case Collective::bcast: return bytes < kShmBcastMax || transport::node_oversubscribed(static_cast<unsigned>(size));
     case Collective::reduce: return bytes < kShmReduceMax;
     case Collective::allreduce: return bytes < kShmAllreduceMax;
+    case Collective::allgather: return bytes < kShmAllgatherMax;
+    case Collective::alltoall: return bytes < kShmAlltoallMax;
+    case Collective::gather: return bytes < kShmGatherMax;
+    case Collective::scatter: return bytes < kShmScatterMax;
     default: return false;
   }
 }

@@ -412,6 +412,59 @@ static void test_errors(MPI_Comm comm, int n) {
   MPI_Comm_free(&c);
 }
 
+/* Blocks larger than the shm team's 128 KiB slots (several steps each),
+ * contiguous and through a vector type (every other int), rooted at the
+ * last rank, and an alltoall whose blocks are split into pieces. */
+static void test_large_blocks(MPI_Comm comm, int me, int n) {
+  const int count = 40000; /* 160 000 bytes a block */
+  int *s = malloc(sizeof(int) * 2 * count), *all = malloc(sizeof(int) * (size_t)n * count);
+  for (int i = 0; i < count; ++i) s[i] = val(me, i) + i;
+  int root = n - 1;
+  for (int i = 0; i < n * count; ++i) all[i] = -1;
+  MPI_Gather(s, count, MPI_INT, all, count, MPI_INT, root, comm);
+  if (me == root)
+    for (int q = 0; q < n; ++q)
+      for (int i = 0; i < count; ++i)
+        if (all[q * count + i] != val(q, i) + i) { CHECK(0, "large gather q %d i %d", q, i); q = n; break; }
+  int *r = malloc(sizeof(int) * 2 * count);
+  for (int i = 0; i < count; ++i) r[i] = -1;
+  MPI_Scatter(all, count, MPI_INT, r, count, MPI_INT, root, comm);
+  /* The root's buffer holds what it gathered: everyone gets its own back. */
+  for (int i = 0; i < count; ++i)
+    if (r[i] != val(me, i) + i) { CHECK(0, "large scatter i %d = %d", i, r[i]); break; }
+  for (int i = 0; i < n * count; ++i) all[i] = -1;
+  MPI_Allgather(s, count, MPI_INT, all, count, MPI_INT, comm);
+  for (int q = 0; q < n; ++q)
+    for (int i = 0; i < count; ++i)
+      if (all[q * count + i] != val(q, i) + i) { CHECK(0, "large allgather q %d i %d", q, i); q = n; break; }
+  /* Noncontiguous send side: every other int of 2*count. */
+  MPI_Datatype every_other;
+  MPI_Type_vector(count, 1, 2, MPI_INT, &every_other);
+  MPI_Type_commit(&every_other);
+  for (int i = 0; i < count; ++i) { r[2 * i] = val(me, i) - i; r[2 * i + 1] = -5; }
+  for (int i = 0; i < n * count; ++i) all[i] = -1;
+  MPI_Allgather(r, 1, every_other, all, count, MPI_INT, comm);
+  for (int q = 0; q < n; ++q)
+    for (int i = 0; i < count; ++i)
+      if (all[q * count + i] != val(q, i) - i) { CHECK(0, "large vector allgather q %d i %d", q, i); q = n; break; }
+  MPI_Type_free(&every_other);
+  free(s); free(r); free(all);
+  /* Alltoall: 20000 ints a block, split into n pieces per step. */
+  const int ac = 20000;
+  int *as = malloc(sizeof(int) * (size_t)n * ac), *ar = malloc(sizeof(int) * (size_t)n * ac);
+  for (int q = 0; q < n; ++q)
+    for (int i = 0; i < ac; ++i) as[q * ac + i] = me * 1000000 + q * 50000 + i;
+  MPI_Alltoall(as, ac, MPI_INT, ar, ac, MPI_INT, comm);
+  for (int q = 0; q < n; ++q)
+    for (int i = 0; i < ac; ++i)
+      if (ar[q * ac + i] != q * 1000000 + me * 50000 + i) { CHECK(0, "large alltoall q %d i %d", q, i); q = n; break; }
+  MPI_Alltoall(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, as, ac, MPI_INT, comm);
+  for (int q = 0; q < n; ++q)
+    for (int i = 0; i < ac; ++i)
+      if (as[q * ac + i] != q * 1000000 + me * 50000 + i) { CHECK(0, "large alltoall in place q %d i %d", q, i); q = n; break; }
+  free(as); free(ar);
+}
+
 static void run_all(MPI_Comm comm, MPI_Op matop) {
   int me, n;
   MPI_Comm_rank(comm, &me);
@@ -421,6 +474,7 @@ static void run_all(MPI_Comm comm, MPI_Op matop) {
   test_reduce(comm, me, n, matop);
   test_gather_scatter(comm, me, n);
   test_alltoall(comm, me, n);
+  test_large_blocks(comm, me, n);
   test_reduce_scatter(comm, me, n, matop);
   test_nonblocking(comm, me, n);
   test_errors(comm, n);
