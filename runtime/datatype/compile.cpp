@@ -4,6 +4,7 @@
 // blocks merge, empty blocks vanish). Recursion happens here, once per
 // commit, never in the walk.
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 
 #include "datatype/type.hpp"
@@ -210,18 +211,33 @@ Status compile(const Type& t, Program& out) {
   out = Program{};
   Compiler c(out);
   out.root = c.node(t);
-  // Children always precede their parents, so one forward pass finds depths.
+  // Children always precede their parents, so one forward pass finds depths
+  // and piece counts.
   std::vector<int> depth(out.nodes.size(), 0);
+  std::vector<int64_t> runs(out.nodes.size(), 1);
+  constexpr int64_t kSat = INT64_MAX;
+  auto mul = [](int64_t a, int64_t b) { return (b != 0 && a > kSat / b) ? kSat : a * b; };
+  auto add = [](int64_t a, int64_t b) { return a > kSat - b ? kSat : a + b; };
   for (size_t i = 0; i < out.nodes.size(); ++i) {
     const Node& n = out.nodes[i];
     if (n.kind == NodeKind::Vector) {
       depth[i] = 1 + depth[n.child];
+      runs[i] = n.contig ? n.count : mul(n.count, mul(n.blocklen, runs[n.child]));
     } else if (n.kind == NodeKind::Blocks) {
       int d = 0;
-      for (int64_t b = 0; b < n.count; ++b) d = std::max(d, depth[out.blocks[n.first_block + b].child]);
+      int64_t r = 0;
+      for (int64_t b = 0; b < n.count; ++b) {
+        const BlockEntry& e = out.blocks[n.first_block + b];
+        d = std::max(d, depth[e.child]);
+        if (e.len > 0 && e.child_size > 0) r = add(r, e.contig ? 1 : mul(e.len, runs[e.child]));
+      }
       depth[i] = 1 + d;
+      runs[i] = r;
+    } else if (n.size == 0) {
+      runs[i] = 0;
     }
   }
+  out.runs = runs[out.root];
   out.depth = depth[out.root] + 1;  // + the cursor's frame for count
   if (out.depth > kMaxDepth)
     return error(kErrType, "datatype nests " + std::to_string(out.depth) + " levels deep (at most " +

@@ -154,12 +154,23 @@ struct CountSink {
 // ---- Cursor -------------------------------------------------------------------
 
 void Cursor::reset(const Type& type, int64_t count) {
-  type_ = &type;
   prog_ = &type.program();
-  total_ = static_cast<size_t>(count) * static_cast<size_t>(type.size());
+  true_lb_ = type.true_lb();
   contiguous_ = type.is_contiguous();
+  reset_top(type.extent(), type.size(), count);
+}
+
+void Cursor::reset(const Program& prog, int64_t extent, int64_t size, int64_t count) {
+  prog_ = &prog;
+  true_lb_ = 0;
+  contiguous_ = false;
+  reset_top(extent, size, count);
+}
+
+void Cursor::reset_top(int64_t extent, int64_t size, int64_t count) {
+  total_ = static_cast<size_t>(count) * static_cast<size_t>(size);
   const Node& root = prog_->nodes[prog_->root];
-  if (root.kind == NodeKind::Vector && (count == 1 || type.extent() == root.count * root.stride)) {
+  if (root.kind == NodeKind::Vector && (count == 1 || extent == root.count * root.stride)) {
     // count instances of a vector that continue its spacing are one longer
     // vector: the walk then starts in the loop itself, one frame shallower.
     top_ = root;
@@ -174,9 +185,9 @@ void Cursor::reset(const Type& type, int64_t count) {
   top_.count = 1;
   top_.blocklen = count;
   top_.stride = 0;
-  top_.child_extent = type.extent();
-  top_.child_size = type.size();
-  top_.contig = root.kind == NodeKind::Leaf && type.extent() == type.size();
+  top_.child_extent = extent;
+  top_.child_size = size;
+  top_.contig = root.kind == NodeKind::Leaf && extent == size;
   top_.size = static_cast<int64_t>(total_);
   seek(0);
 }
@@ -249,7 +260,7 @@ void Cursor::ensure_state() {
 size_t Cursor::pack(const void* src, void* dst, size_t max_bytes) {
   if (contiguous_) {
     const size_t n = std::min(max_bytes, total_ - pos_);
-    std::memcpy(dst, at(src, type_->true_lb() + static_cast<int64_t>(pos_)), n);
+    std::memcpy(dst, at(src, true_lb_ + static_cast<int64_t>(pos_)), n);
     pos_ += n;
     stale_ = true;
     return n;
@@ -261,7 +272,7 @@ size_t Cursor::pack(const void* src, void* dst, size_t max_bytes) {
 size_t Cursor::unpack(const void* packed, void* dst, size_t max_bytes) {
   if (contiguous_) {
     const size_t n = std::min(max_bytes, total_ - pos_);
-    std::memcpy(at_mut(dst, type_->true_lb() + static_cast<int64_t>(pos_)), packed, n);
+    std::memcpy(at_mut(dst, true_lb_ + static_cast<int64_t>(pos_)), packed, n);
     pos_ += n;
     stale_ = true;
     return n;
@@ -276,7 +287,7 @@ size_t Cursor::iov(const void* base, iovec* iov, size_t max_iov, size_t max_byte
   if (contiguous_) {
     const size_t n = std::min(max_bytes, total_ - pos_);
     if (n == 0) return 0;
-    iov[0].iov_base = const_cast<char*>(at(base, type_->true_lb() + static_cast<int64_t>(pos_)));
+    iov[0].iov_base = const_cast<char*>(at(base, true_lb_ + static_cast<int64_t>(pos_)));
     iov[0].iov_len = n;
     *n_iov = 1;
     pos_ += n;

@@ -56,6 +56,11 @@ class Cursor {
 
   // Starts over on (count, type) at offset 0. `type` must be committed.
   void reset(const Type& type, int64_t count);
+  // Starts over on count instances of a noncontiguous type known only by its
+  // compiled program and layout: another process's type, read through CMA,
+  // so that iov() describes that process's buffer. `prog` must outlive the
+  // cursor and satisfy the Program invariants (children before parents).
+  void reset(const Program& prog, int64_t extent, int64_t size, int64_t count);
   // Moves to a stream offset (clamped to total()).
   void seek(size_t offset);
 
@@ -88,8 +93,10 @@ class Cursor {
   const Node& node(uint32_t i) const { return i == kTop ? top_ : prog_->nodes[i]; }
   void ensure_state();
 
+  void reset_top(int64_t extent, int64_t size, int64_t count);
+
   const Program* prog_ = nullptr;
-  const Type* type_ = nullptr;
+  int64_t true_lb_ = 0;  // contiguous types: where the bytes start
   Node top_{};  // count copies of the root at the type's extent
   size_t pos_ = 0, total_ = 0;
   int64_t run_done_ = 0;  // bytes of the current contiguous run already done

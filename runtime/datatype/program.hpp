@@ -54,6 +54,10 @@ struct Program {
   std::vector<BlockEntry> blocks;
   uint32_t root = 0;
   int depth = 0;  // non-leaf nesting depth (the walker's stack need)
+  // Contiguous pieces of one instance (an upper bound: adjacent pieces the
+  // walk merges count twice), saturating at INT64_MAX. size / runs is the
+  // mean piece a protocol would hand to an iovec (shm CMA picks by it).
+  int64_t runs = 0;
 };
 
 // Deepest non-leaf nesting a program may have (after simplification).

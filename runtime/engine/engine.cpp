@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -26,6 +27,8 @@ Status transport_error(const std::string& what, const transport::TransportStatus
   return Status(MPI_ERR_INTERN, what + ": " + st.what + " (" + transport::to_string(st.code) + ")");
 }
 
+std::atomic<std::uint64_t> g_staging_allocations{0};
+
 }  // namespace
 
 Engine::~Engine() { close(); }
@@ -33,6 +36,7 @@ Engine::~Engine() { close(); }
 Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) {
   params_.eager_limit = env_size("PARLEY_EAGER_LIMIT", params_.eager_limit);
   params_.spin_count = static_cast<std::uint32_t>(env_size("PARLEY_SPIN_COUNT", params_.spin_count));
+  params_.cma_min_piece = env_size("PARLEY_SHM_CMA_MIN_PIECE", params_.cma_min_piece);
   if (const char* t = std::getenv("PARLEY_TRANSPORT"); t != nullptr && *t != '\0') {
     const std::string v = t;
     if (v == "ofi") {
@@ -160,15 +164,22 @@ p2p::Request* Engine::alloc_request() {
 
 void Engine::adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
   r->buf = buf;
-  if (buf.type == nullptr) return;
-  const_cast<dt::Type*>(buf.type)->retain();
-  r->staging = new std::byte[buf.bytes ? buf.bytes : 1];
+  if (buf.type != nullptr) const_cast<dt::Type*>(buf.type)->retain();
+}
+
+void Engine::stage(p2p::Request* r) {
+  if (r->staging == nullptr) {
+    r->staging = new std::byte[r->buf.bytes ? r->buf.bytes : 1];
+    g_staging_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
   r->buf.base = r->staging;
 }
 
+std::uint64_t Engine::staging_allocations() { return g_staging_allocations.load(std::memory_order_relaxed); }
+
 void Engine::free_request(p2p::Request* r) {
   if (r->rndv_mr != nullptr) ofi_release(r);
-  if (r->staging != nullptr) {
+  if (r->buf.type != nullptr) {
     delete[] r->staging;
     r->staging = nullptr;
     const_cast<dt::Type*>(r->buf.type)->release();
@@ -194,3 +205,9 @@ Status Engine::check_reachable(int world_rank, const Communicator* comm, int ran
 }
 
 }  // namespace parley
+
+// Test hook (exported as parley_*): how many whole-message staging copies
+// the engine has made. Zero for shm and self traffic, whatever the types.
+extern "C" unsigned long long parley_debug_staging_allocations(void) {
+  return parley::Engine::staging_allocations();
+}

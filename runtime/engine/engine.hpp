@@ -7,6 +7,8 @@
 // oversubscribed), so a waiting rank never starves a peer on its core.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -18,6 +20,7 @@
 #include "base/intrusive_list.hpp"
 #include "base/status.hpp"
 #include "bootstrap/pmix_client.hpp"
+#include "datatype/pack.hpp"
 #include "p2p/match.hpp"
 #include "p2p/protocol.hpp"
 #include "p2p/request.hpp"
@@ -35,6 +38,10 @@ struct EngineParams {
   std::size_t eager_limit = 16384;  // PARLEY_EAGER_LIMIT: largest eager message (bytes)
   std::uint32_t spin_count = 2000;  // PARLEY_SPIN_COUNT: polls before yielding when not oversubscribed
   bool force_ofi = false;           // PARLEY_TRANSPORT=ofi: libfabric between ranks of one node too
+  // PARLEY_SHM_CMA_MIN_PIECE: a noncontiguous rendezvous uses CMA iovecs only
+  // when the mean contiguous piece of both sides is at least this many
+  // bytes; tinier pieces stream through the copy pipeline (docs/datatypes.md).
+  std::size_t cma_min_piece = 256;
 };
 
 // The PMIx key under which each rank publishes its libfabric address.
@@ -90,9 +97,13 @@ class Engine {
     wait_until([r] { return r->complete; });
   }
 
-  // Takes a reference on buf's noncontiguous type and gives r its staging
-  // buffer (call once when r gets its buffer).
+  // Gives r its buffer and takes a reference on buf's noncontiguous type
+  // (call once when r gets its buffer). Noncontiguous data streams between
+  // the user's buffer and the cells, CMA iovecs or pipeline chunks; only
+  // libfabric routes stage it in a packed copy (see set_status).
   void adopt_buffer(p2p::Request* r, const p2p::Buffer& buf);
+  // Staging buffers made so far (libfabric routes only), for tests.
+  static std::uint64_t staging_allocations();
   p2p::Request* alloc_request();
   void free_request(p2p::Request* r);
 
@@ -101,8 +112,22 @@ class Engine {
   std::size_t posted_count() const { return match_.posted_count(); }
 
  private:
+  // An ofi eager message's charge against its sender's eager credit, given
+  // back (engine_ofi.cpp) when the unexpected message is freed.
+  struct OfiCharge {
+    Engine* engine = nullptr;
+    int src = -1;
+    std::uint32_t bytes = 0;
+    OfiCharge() = default;
+    OfiCharge(const OfiCharge&) = delete;
+    OfiCharge& operator=(const OfiCharge&) = delete;
+    OfiCharge(OfiCharge&&) = delete;
+    OfiCharge& operator=(OfiCharge&&) = delete;
+    ~OfiCharge();
+  };
   // A message that arrived before its receive was posted.
   struct UnexpectedMsg {
+    OfiCharge charge;  // ofi eager: returns the sender's credit when freed
     p2p::Unexpected entry;
     p2p::MsgHeader header;
     int src_local = -1;            // shm: local rank; ofi: world rank; -1: from ourselves
@@ -110,7 +135,7 @@ class Engine {
     bool has_key = false;          // ofi rts: the sender registered its buffer (fi_read)
     std::uint64_t rkey = 0;        // ofi rts: the remote key
     p2p::Request* self_send = nullptr;  // self rendezvous: the sender's request
-    std::vector<std::byte> data;   // eager payload
+    std::vector<std::byte> data;   // eager payload; shm typed rts: the TypeRef
   };
   // A copy-pipeline transfer in flight on one ordered pair.
   struct PipeRecv {
@@ -120,11 +145,13 @@ class Engine {
     transport::shm::PipelineReceiver rx;
     std::vector<iovec> iov;
     std::unique_ptr<std::byte[]> sink;  // absorbs bytes beyond a truncated receive
+    dt::Cursor cursor;  // noncontiguous receive: where the next chunk unpacks
   };
   struct PipeSend {
     p2p::Request* req = nullptr;
     transport::shm::PipelineSender tx;
     iovec iov{};
+    dt::Cursor cursor;  // noncontiguous send: where the next chunk packs from
   };
   struct Peer {
     IntrusiveList<p2p::Request, &p2p::Request::pending_link> pending;  // sends not yet in the ring
@@ -142,6 +169,9 @@ class Engine {
     std::deque<p2p::MsgHeader> control;  // fin/ack/cts_pipe not yet sent
     std::deque<p2p::Request*> trains;    // senders streaming pipeline chunks (no FI_RMA)
     std::deque<p2p::Request*> reads;     // receives whose fi_read waits for a free read slot
+    std::uint64_t eager_credit = 0;  // bytes we may still send it eagerly (flow control)
+    std::uint64_t credit_owed = 0;   // its eager bytes we consumed, not yet given back
+    bool credit_queued = false;      // a credit message is in `control`
     bool inserted = false;  // in the endpoint's address vector
     bool failed = false;
     bool busy = false;  // listed in ofi_busy_
@@ -156,19 +186,31 @@ class Engine {
   int local_of_world(int world_rank) const;
   Status check_reachable(int world_rank, const Communicator* comm, int rank) const;
   bool try_transmit(p2p::Request* r);
+  bool try_transmit_typed(p2p::Request* r);
+  Status start_typed_send(p2p::Request* r);
+  static void stage(p2p::Request* r);
   void start_recv(p2p::Request* r);
   void make_busy(int local);
   void send_control(int local, const p2p::MsgHeader& h);
   void flush_peer(int local);
   void on_message(std::uint32_t src_local, std::span<const std::byte> header, std::span<const std::byte> payload);
   void deliver_eager(p2p::Request* r, const p2p::MsgHeader& h, std::span<const std::byte> payload);
-  void deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, int src_local);
+  void deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, int src_local, const p2p::TypeRef* tref);
+  enum class CmaResult : std::uint8_t { done, failed, refused, use_pipeline };
+  CmaResult cma_stream(pid_t pid, p2p::Request* r, const p2p::MsgHeader& h, const p2p::TypeRef* tref);
   void deliver_unexpected(p2p::Request* r, UnexpectedMsg* u);
   void send_to_self(p2p::Request* r);
   void start_pipe_recv(int src_local, PipeRecv pr);
   void begin_pipe_recv(int src_local, PipeRecv& pr);
+  static void begin_pipe_iov(PipeRecv& pr);
   void step_pipelines();
   void complete(p2p::Request* r);
+  void finish_typed(p2p::Request* r);
+  // Fills r's status from the message header (bytes, truncation).
+  static void fill_status(p2p::Request* r, const p2p::MsgHeader& h);
+  // fill_status, and for a noncontiguous receive a packed staging copy as
+  // r->buf.base, unpacked at completion: the libfabric rendezvous paths
+  // (engine_ofi.cpp) read into buf.base and call this.
   static void set_status(p2p::Request* r, const p2p::MsgHeader& h);
 
   // libfabric (engine_ofi.cpp)
@@ -190,6 +232,9 @@ class Engine {
   void ofi_release(p2p::Request* r);
   void ofi_unwait(int world, p2p::Request* r);
   bool ofi_idle() const;
+  transport::TransportStatus ofi_send(int world, const void* header, std::size_t header_len,
+                                      transport::IovSpan payload);
+  void ofi_return_credit(int world, std::uint64_t bytes);
 
   EngineParams params_;
   int world_rank_ = 0;
@@ -214,6 +259,9 @@ class Engine {
   std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA)
   std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
   std::vector<int> ofi_busy_;  // ofi peers with queued work
+  std::uint64_t ofi_credit_per_peer_ = 0;   // eager credit towards each peer (PARLEY_OFI_UNEXPECTED_MAX / peers)
+  std::uint64_t ofi_unexpected_bytes_ = 0;  // charged bytes of unexpected ofi eager messages held now
+  std::uint64_t ofi_unexpected_peak_ = 0;   // ... and the most so far (PARLEY_OFI_STATS prints it)
   p2p::MatchEngine match_;
   struct Hook {
     ProgressFn fn;

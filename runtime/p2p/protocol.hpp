@@ -9,6 +9,12 @@
 //   fin / ack    completion of the sender's request `sender_req`
 //   cts_pipe     the receiver starts the copy pipeline for `sender_req`
 //
+// Over shm, an rts from a noncontiguous send buffer carries a TypeRef after
+// the header (flag kRtsTyped, header length 40 + 64): where the sender's
+// compiled datatype lies in its memory. The receiver reads that program
+// through CMA and generates the sender's iovecs itself, batch by batch, so
+// neither side ever holds a whole-message list or copy (docs/datatypes.md).
+//
 // Over libfabric (engine_ofi.cpp) the same header is the caller header of an
 // endpoint message. An rts is followed by the 8-byte remote key of the
 // sender's registered buffer (header length 48) when the provider has
@@ -36,5 +42,25 @@ struct MsgHeader {
   std::uint64_t addr = 0;      // rts: the sender's buffer
 };
 static_assert(sizeof(MsgHeader) == 40);
+
+// MsgHeader::flags of an rts followed by a TypeRef.
+inline constexpr std::uint8_t kRtsTyped = 1;
+
+// The sender's datatype, as the receiver needs it to describe the sender's
+// buffer (`addr` of the rts) as iovecs: dt::Program's two arrays (in the
+// sender's memory) and the layout of (count, type).
+struct TypeRef {
+  std::uint64_t nodes = 0;   // address of Program::nodes.data()
+  std::uint64_t blocks = 0;  // address of Program::blocks.data()
+  std::uint32_t n_nodes = 0;
+  std::uint32_t n_blocks = 0;
+  std::uint32_t root = 0;
+  std::int32_t depth = 0;
+  std::int64_t count = 0;
+  std::int64_t extent = 0;
+  std::int64_t size = 0;
+  std::int64_t runs = 0;     // contiguous pieces of one instance (Program::runs)
+};
+static_assert(sizeof(TypeRef) == 64);
 
 }  // namespace parley::p2p

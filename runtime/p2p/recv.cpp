@@ -1,12 +1,16 @@
 // Receiving side of the point-to-point protocol: matching arrivals against
 // posted receives, keeping unexpected ones, and completing rendezvous
 // transfers by a single CMA copy or, where CMA is refused, the copy pipeline.
+// Noncontiguous buffers on either side stream: eager payloads unpack out of
+// the cell, CMA walks both sides' types into bounded iovec batches, and the
+// pipeline packs/unpacks chunk by chunk with a cursor per transfer.
 #include <mpi.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "engine/engine.hpp"
+#include "p2p/stream.hpp"
 #include "transport/shm/shm_cma.hpp"
 
 namespace parley {
@@ -89,11 +93,16 @@ void Engine::cancel(Request* r) {
   // MPI_Test_cancelled reports false, as the standard allows.
 }
 
-void Engine::set_status(Request* r, const MsgHeader& h) {
+void Engine::fill_status(Request* r, const MsgHeader& h) {
   r->status.source = h.source;
   r->status.tag = h.tag;
   r->status.bytes = std::min<std::size_t>(h.size, r->buf.bytes);
   r->status.error = h.size > r->buf.bytes ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
+}
+
+void Engine::set_status(Request* r, const MsgHeader& h) {
+  fill_status(r, h);
+  if (r->buf.type != nullptr) [[unlikely]] stage(r);
 }
 
 void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> header,
@@ -107,7 +116,10 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
       if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
         auto* r = static_cast<Request*>(pr->owner);
         if (h.type == MsgType::rts) {
-          deliver_rts(r, h, static_cast<int>(src_local));
+          p2p::TypeRef tref;
+          const bool typed = (h.flags & p2p::kRtsTyped) != 0 && header.size() >= sizeof h + sizeof tref;
+          if (typed) std::memcpy(&tref, header.data() + sizeof h, sizeof tref);
+          deliver_rts(r, h, static_cast<int>(src_local), typed ? &tref : nullptr);
         } else {
           deliver_eager(r, h, payload);
           if (h.type == MsgType::eager_sync) {
@@ -124,7 +136,11 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
       u->entry.owner = u;
       u->header = h;
       u->src_local = static_cast<int>(src_local);
-      if (h.type != MsgType::rts) u->data.assign(payload.begin(), payload.end());
+      if (h.type != MsgType::rts) {
+        u->data.assign(payload.begin(), payload.end());
+      } else if ((h.flags & p2p::kRtsTyped) != 0 && header.size() >= sizeof h + sizeof(p2p::TypeRef)) {
+        u->data.assign(header.begin() + sizeof h, header.begin() + sizeof h + sizeof(p2p::TypeRef));
+      }
       match_.add_unexpected(&u->entry);
       return;
     }
@@ -137,9 +153,20 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
       Peer& p = peers_[src_local];
       transport::shm::PipeArea area(segment_, static_cast<std::uint32_t>(my_local_), src_local);
       p.pipe_tx.emplace();
-      p.pipe_tx->req = r;
-      p.pipe_tx->iov = iovec{r->buf.base, r->buf.bytes};
-      p.pipe_tx->tx = transport::shm::PipelineSender(area, transport::IovSpan(&p.pipe_tx->iov, 1));
+      PipeSend& ps = *p.pipe_tx;
+      ps.req = r;
+      if (r->buf.type != nullptr) {
+        // Each chunk is packed from the user's buffer as its slot frees up.
+        ps.cursor.reset(*r->buf.type, r->buf.count);
+        auto fill = [](void* ctx, std::byte* chunk, std::size_t len) {
+          auto* s = static_cast<PipeSend*>(ctx);
+          (void)s->cursor.pack(s->req->buf.user, chunk, len);
+        };
+        ps.tx = transport::shm::PipelineSender(area, r->buf.bytes, transport::shm::ChunkFill{fill, &ps});
+      } else {
+        ps.iov = iovec{r->buf.base, r->buf.bytes};
+        ps.tx = transport::shm::PipelineSender(area, transport::IovSpan(&ps.iov, 1));
+      }
       make_busy(static_cast<int>(src_local));
       return;
     }
@@ -149,21 +176,33 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
 }
 
 void Engine::deliver_eager(Request* r, const MsgHeader& h, std::span<const std::byte> payload) {
-  set_status(r, h);
-  if (r->status.bytes != 0) std::memcpy(r->buf.base, payload.data(), r->status.bytes);
+  fill_status(r, h);
+  // A null base is a noncontiguous buffer (or an empty one): unpack straight
+  // out of the cell or the unexpected copy.
+  if (r->buf.base != nullptr) [[likely]] {
+    std::memcpy(r->buf.base, payload.data(), r->status.bytes);
+  } else if (r->buf.type != nullptr) {
+    p2p::unpack_stream(payload.data(), r->status.bytes, r->buf);
+  }
   complete(r);
 }
 
-void Engine::deliver_rts(Request* r, const MsgHeader& h, int src_local) {
-  set_status(r, h);
+void Engine::deliver_rts(Request* r, const MsgHeader& h, int src_local, const p2p::TypeRef* tref) {
+  fill_status(r, h);
   Peer& p = peers_[static_cast<std::size_t>(src_local)];
   if (!p.cma_refused) {
-    iovec local{r->buf.base, r->status.bytes};
-    iovec remote{reinterpret_cast<void*>(h.addr), r->status.bytes};
     pid_t pid = segment_.rank_info(static_cast<std::uint32_t>(src_local))->pid.load(std::memory_order_acquire);
-    auto st = transport::shm::cma_read(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1));
-    if (st.ok() || st.code != transport::Code::not_permitted) {
-      if (!st.ok()) r->status.error = MPI_ERR_OTHER;
+    CmaResult res;
+    if (tref == nullptr && r->buf.type == nullptr) [[likely]] {
+      iovec local{r->buf.base, r->status.bytes};
+      iovec remote{reinterpret_cast<void*>(h.addr), r->status.bytes};
+      auto st = transport::shm::cma_read(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1));
+      res = st.ok() ? CmaResult::done : st.code == transport::Code::not_permitted ? CmaResult::refused : CmaResult::failed;
+    } else {
+      res = cma_stream(pid, r, h, tref);
+    }
+    if (res == CmaResult::done || res == CmaResult::failed) {
+      if (res == CmaResult::failed) r->status.error = MPI_ERR_OTHER;
       MsgHeader fin{};
       fin.type = MsgType::fin;
       fin.sender_req = h.sender_req;
@@ -173,13 +212,125 @@ void Engine::deliver_rts(Request* r, const MsgHeader& h, int src_local) {
     }
     // The kernel refuses CMA towards this peer (ptrace policy): remember, and
     // fall back to the copy pipeline from now on.
-    p.cma_refused = true;
+    if (res == CmaResult::refused) p.cma_refused = true;
   }
   PipeRecv pr;
   pr.req = r;
   pr.sender_req = h.sender_req;
   pr.total = h.size;
   start_pipe_recv(src_local, std::move(pr));
+}
+
+namespace {
+
+// Largest compiled program (nodes + blocks) a receiver copies from a sender
+// to walk its type; bigger ones stream through the pipeline.
+constexpr std::size_t kMaxRemoteProgram = std::size_t{1} << 20;
+// Iovec entries per side and bytes per CMA batch (bounded memory: two
+// arrays of 512 entries on the stack, whatever the message).
+constexpr std::size_t kBatchIov = 512;
+constexpr std::size_t kBatchBytes = std::size_t{8} << 20;
+
+// Mean contiguous piece of count instances of a noncontiguous type.
+std::size_t mean_piece(std::int64_t size, std::int64_t runs) {
+  return runs <= 0 ? static_cast<std::size_t>(size) : static_cast<std::size_t>(size / runs);
+}
+
+// A sender's program as read through CMA must be safe to walk.
+bool valid_program(const dt::Program& p) {
+  const std::size_t nn = p.nodes.size();
+  if (p.root >= nn || p.depth < 1 || p.depth > dt::kMaxDepth) return false;
+  for (std::size_t i = 0; i < nn; ++i) {
+    const dt::Node& n = p.nodes[i];
+    if (n.count < 0) return false;
+    if (n.kind == dt::NodeKind::Vector && n.child >= i) return false;
+    if (n.kind == dt::NodeKind::Blocks) {
+      if (static_cast<std::uint64_t>(n.first_block) + static_cast<std::uint64_t>(n.count) > p.blocks.size())
+        return false;
+      for (std::int64_t b = 0; b < n.count; ++b)
+        if (p.blocks[n.first_block + static_cast<std::size_t>(b)].child >= i) return false;
+    }
+  }
+  return true;
+}
+
+// Drops the last `extra` bytes of an iovec list.
+void trim_iov(iovec* v, std::size_t& n, std::size_t extra) {
+  while (extra > 0 && n > 0) {
+    iovec& last = v[n - 1];
+    if (last.iov_len > extra) {
+      last.iov_len -= extra;
+      return;
+    }
+    extra -= last.iov_len;
+    --n;
+  }
+}
+
+}  // namespace
+
+// A rendezvous pull where either side is noncontiguous: the local iovecs
+// come from the receive type, the remote ones from the sender's program
+// (read from its memory), both in batches of at most kBatchIov entries, so
+// memory stays bounded whatever the message. Types of tiny pieces go to the
+// pipeline instead (the kernel's per-iovec cost beats copying them twice).
+Engine::CmaResult Engine::cma_stream(pid_t pid, Request* r, const MsgHeader& h, const p2p::TypeRef* tref) {
+  const std::size_t min_piece = params_.cma_min_piece;
+  if (tref != nullptr && mean_piece(tref->size, tref->runs) < min_piece) return CmaResult::use_pipeline;
+  if (r->buf.type != nullptr && mean_piece(r->buf.type->size(), r->buf.type->program().runs) < min_piece)
+    return CmaResult::use_pipeline;
+  const std::size_t bytes = r->status.bytes;
+  dt::Program prog;
+  dt::Cursor rc;
+  if (tref != nullptr) {
+    const std::size_t nb = std::size_t{tref->n_nodes} * sizeof(dt::Node);
+    const std::size_t bb = std::size_t{tref->n_blocks} * sizeof(dt::BlockEntry);
+    if (nb + bb > kMaxRemoteProgram || tref->n_nodes == 0) return CmaResult::use_pipeline;
+    prog.nodes.resize(tref->n_nodes);
+    prog.blocks.resize(tref->n_blocks);
+    prog.root = tref->root;
+    prog.depth = tref->depth;
+    prog.runs = tref->runs;
+    iovec lp[2] = {{prog.nodes.data(), nb}, {prog.blocks.data(), bb}};
+    iovec rp[2] = {{reinterpret_cast<void*>(tref->nodes), nb}, {reinterpret_cast<void*>(tref->blocks), bb}};
+    auto st = transport::shm::cma_read(pid, transport::IovSpan(lp, bb ? 2 : 1), transport::IovSpan(rp, bb ? 2 : 1));
+    if (!st.ok()) return st.code == transport::Code::not_permitted ? CmaResult::refused : CmaResult::failed;
+    if (!valid_program(prog)) return CmaResult::failed;
+    rc.reset(prog, tref->extent, tref->size, tref->count);
+  }
+  dt::Cursor lc;
+  if (r->buf.type != nullptr) lc.reset(*r->buf.type, r->buf.count);
+  iovec lv[kBatchIov];
+  iovec rv[kBatchIov];
+  for (std::size_t done = 0; done < bytes;) {
+    const std::size_t want = std::min(kBatchBytes, bytes - done);
+    std::size_t nr = 1, nl = 1, rbytes = want, lbytes;
+    if (tref != nullptr) {
+      rbytes = rc.iov(reinterpret_cast<void*>(h.addr), rv, kBatchIov, want, &nr);
+    } else {
+      rv[0] = iovec{reinterpret_cast<std::byte*>(h.addr) + done, want};
+    }
+    if (r->buf.type != nullptr) {
+      lbytes = lc.iov(r->buf.user, lv, kBatchIov, rbytes, &nl);
+    } else {
+      lbytes = rbytes;
+      lv[0] = iovec{static_cast<std::byte*>(r->buf.base) + done, rbytes};
+    }
+    if (lbytes == 0) return CmaResult::failed;  // cannot happen with valid types
+    if (lbytes < rbytes) {
+      // The local list filled up first: give the remote side's tail back.
+      trim_iov(rv, nr, rbytes - lbytes);
+      rc.seek(rc.position() - (rbytes - lbytes));
+    }
+    auto st = transport::shm::cma_read(pid, transport::IovSpan(lv, nl), transport::IovSpan(rv, nr));
+    if (!st.ok()) {
+      // Refused on the first batch: nothing moved yet, the pipeline can redo it.
+      if (st.code == transport::Code::not_permitted && done == 0) return CmaResult::refused;
+      return CmaResult::failed;
+    }
+    done += lbytes;
+  }
+  return CmaResult::done;
 }
 
 void Engine::start_pipe_recv(int src_local, PipeRecv pr) {
@@ -196,6 +347,28 @@ void Engine::start_pipe_recv(int src_local, PipeRecv pr) {
 
 void Engine::begin_pipe_recv(int src_local, PipeRecv& pr) {
   Request* r = pr.req;
+  transport::shm::PipeArea area(segment_, static_cast<std::uint32_t>(src_local), static_cast<std::uint32_t>(my_local_));
+  if (r->buf.type != nullptr) {
+    // Each chunk unpacks into the user's buffer; what a truncated receive
+    // has no room for is dropped (the cursor stops at the buffer's end).
+    pr.cursor.reset(*r->buf.type, r->buf.count);
+    auto drain = [](void* ctx, const std::byte* chunk, std::size_t len) {
+      auto* p = static_cast<PipeRecv*>(ctx);
+      (void)p->cursor.unpack(chunk, p->req->buf.user, len);
+    };
+    pr.rx = transport::shm::PipelineReceiver(area, pr.total, transport::shm::ChunkDrain{drain, &pr});
+  } else {
+    begin_pipe_iov(pr);
+    pr.rx = transport::shm::PipelineReceiver(area, transport::IovSpan(pr.iov.data(), pr.iov.size()), pr.total);
+  }
+  MsgHeader cts{};
+  cts.type = MsgType::cts_pipe;
+  cts.sender_req = pr.sender_req;
+  send_control(src_local, cts);
+}
+
+void Engine::begin_pipe_iov(PipeRecv& pr) {
+  Request* r = pr.req;
   pr.iov.push_back(iovec{r->buf.base, r->status.bytes});
   std::size_t excess = pr.total - r->status.bytes;
   if (excess > 0) {
@@ -204,12 +377,6 @@ void Engine::begin_pipe_recv(int src_local, PipeRecv& pr) {
     pr.sink = std::make_unique<std::byte[]>(kSink);
     for (; excess > 0; excess -= std::min(excess, kSink)) pr.iov.push_back(iovec{pr.sink.get(), std::min(excess, kSink)});
   }
-  transport::shm::PipeArea area(segment_, static_cast<std::uint32_t>(src_local), static_cast<std::uint32_t>(my_local_));
-  pr.rx = transport::shm::PipelineReceiver(area, transport::IovSpan(pr.iov.data(), pr.iov.size()), pr.total);
-  MsgHeader cts{};
-  cts.type = MsgType::cts_pipe;
-  cts.sender_req = pr.sender_req;
-  send_control(src_local, cts);
 }
 
 void Engine::step_pipelines() {
@@ -254,12 +421,15 @@ void Engine::deliver_unexpected(Request* r, UnexpectedMsg* u) {
       }
     }
   } else if (u->self_send != nullptr) {
-    set_status(r, h);
-    if (r->status.bytes != 0) std::memcpy(r->buf.base, u->self_send->buf.base, r->status.bytes);
+    fill_status(r, h);
+    p2p::copy_stream(u->self_send->buf, r->buf, r->status.bytes);
     complete(u->self_send);
     complete(r);
   } else if (h.type == MsgType::rts) {
-    deliver_rts(r, h, u->src_local);
+    p2p::TypeRef tref;
+    const bool typed = (h.flags & p2p::kRtsTyped) != 0 && u->data.size() == sizeof tref;
+    if (typed) std::memcpy(&tref, u->data.data(), sizeof tref);
+    deliver_rts(r, h, u->src_local, typed ? &tref : nullptr);
   } else {
     deliver_eager(r, h, u->data);
     if (h.type == MsgType::eager_sync) {

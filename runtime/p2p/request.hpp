@@ -26,10 +26,11 @@ struct StatusInfo {
 };
 
 // The message buffer of an operation: `bytes` contiguous bytes at `base`,
-// which is what the protocols move. A noncontiguous datatype also sets
-// `type`, `user` and `count`: the engine then stages the message through a
-// packed buffer of `bytes` bytes (packed at start for a send, unpacked at
-// completion for a receive).
+// which is what the protocols move. A noncontiguous datatype sets `type`,
+// `user` and `count` instead (base stays null): the shm and self protocols
+// stream the packed form of (count, type) at `user` straight into and out
+// of cells, CMA iovecs and pipeline chunks; libfabric routes stage it in a
+// packed copy (Request::staging, then base).
 struct Buffer {
   void* base = nullptr;
   std::size_t bytes = 0;
@@ -72,7 +73,7 @@ struct Request {
   void* greq_cancel = nullptr;
   void* greq_state = nullptr;
 
-  std::byte* staging = nullptr;  // noncontiguous buffer: the packed copy (owned)
+  std::byte* staging = nullptr;  // noncontiguous buffer over libfabric: the packed copy (owned)
   void* coll_persistent = nullptr;  // MPI_X_init: the C layer's PersistentColl (owned there)
 
   Request* next_free = nullptr;  // free list

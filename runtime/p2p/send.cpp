@@ -1,12 +1,15 @@
 // Sending side of the point-to-point protocol: eager sends into the peer's
 // queue, rendezvous announcements, per-peer queues that keep MPI's
-// non-overtaking order when a queue is full, and control replies.
+// non-overtaking order when a queue is full, and control replies. A
+// noncontiguous buffer packs straight into its cells (eager) or announces
+// its compiled type with the rts (rendezvous: the receiver pulls it).
 #include <mpi.h>
 
 #include <cstring>
 
 #include "datatype/pack.hpp"
 #include "engine/engine.hpp"
+#include "p2p/stream.hpp"
 
 namespace parley {
 
@@ -52,9 +55,7 @@ Status Engine::start(Request* r) {
     start_recv(r);
     return Status::ok();
   }
-  // A noncontiguous send moves its packed copy, made now (persistent
-  // requests repack at every start: the user may have changed the data).
-  if (r->staging != nullptr) (void)dt::pack(r->buf.user, r->buf.count, *r->buf.type, 0, r->staging, r->buf.bytes);
+  if (r->buf.type != nullptr) [[unlikely]] return start_typed_send(r);
   const int world = r->comm->world_rank(r->peer);
   const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
   if (rt.kind != Route::shm) [[unlikely]] {
@@ -73,6 +74,68 @@ Status Engine::start(Request* r) {
     make_busy(r->dest_local);
   }
   return Status::ok();
+}
+
+// A noncontiguous send: over shm and self it streams from the user's buffer;
+// libfabric routes get a packed copy, made at every start (a persistent
+// request's data may have changed).
+Status Engine::start_typed_send(Request* r) {
+  const int world = r->comm->world_rank(r->peer);
+  const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
+  if (rt.kind == Route::self) {
+    send_to_self(r);
+    return Status::ok();
+  }
+  if (rt.kind != Route::shm) {
+    stage(r);
+    (void)dt::pack(r->buf.user, r->buf.count, *r->buf.type, 0, r->staging, r->buf.bytes);
+    ofi_start_send(r, world);
+    return Status::ok();
+  }
+  r->dest_local = rt.index;
+  Peer& p = peers_[static_cast<std::size_t>(r->dest_local)];
+  if (!p.pending.empty() || !try_transmit_typed(r)) {
+    p.pending.push_back(r);
+    make_busy(r->dest_local);
+  }
+  return Status::ok();
+}
+
+// try_transmit for a noncontiguous buffer: eager data is packed into the
+// reserved cells; a rendezvous rts carries the TypeRef of the sender's type.
+bool Engine::try_transmit_typed(Request* r) {
+  struct {
+    MsgHeader h;
+    p2p::TypeRef t;
+  } m{};
+  MsgHeader& h = m.h;
+  h.context = r->comm->context_id();
+  h.source = r->comm->rank();
+  h.tag = r->tag;
+  h.size = r->buf.bytes;
+  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  transport::TransportStatus st;
+  const auto dst = static_cast<std::uint32_t>(r->dest_local);
+  if (r->buf.bytes <= eager_max_) {
+    h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
+    st = queues_.try_send_with(dst, bytes_of(h), r->buf.bytes, [r](std::byte* body) {
+      (void)dt::pack(r->buf.user, r->buf.count, *r->buf.type, 0, body, r->buf.bytes);
+    });
+  } else {
+    h.type = MsgType::rts;
+    h.flags = p2p::kRtsTyped;
+    h.addr = reinterpret_cast<std::uint64_t>(r->buf.user);
+    m.t = p2p::type_ref(*r->buf.type, r->buf.count);
+    st = queues_.try_send(dst, {reinterpret_cast<const std::byte*>(&m), sizeof m}, {});
+  }
+  if (st.would_block()) return false;
+  if (!st.ok()) {
+    r->status.error = MPI_ERR_OTHER;
+    complete(r);
+    return true;
+  }
+  if (h.type == MsgType::eager) complete(r);
+  return true;
 }
 
 bool Engine::try_transmit(Request* r) {
@@ -123,7 +186,7 @@ void Engine::flush_peer(int local) {
   }
   while (Request* r = p.pending.front()) {
     p.pending.remove(r);
-    if (!try_transmit(r)) {
+    if (!(r->buf.type == nullptr ? try_transmit(r) : try_transmit_typed(r))) {
       // Still full: put it back at the head, order unchanged.
       p.pending.push_front(r);
       return;
@@ -147,8 +210,8 @@ void Engine::send_to_self(Request* r) {
   h.size = r->buf.bytes;
   if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
     auto* rr = static_cast<Request*>(pr->owner);
-    set_status(rr, h);
-    std::memcpy(rr->buf.base, r->buf.base, rr->status.bytes);
+    fill_status(rr, h);
+    p2p::copy_stream(r->buf, rr->buf, rr->status.bytes);
     complete(rr);
     complete(r);
     return;
@@ -158,8 +221,9 @@ void Engine::send_to_self(Request* r) {
   u->entry.owner = u;
   u->header = h;
   if (r->buf.bytes <= params_.eager_limit && r->mode != p2p::SendMode::sync) {
-    auto* first = static_cast<const std::byte*>(r->buf.base);
-    u->data.assign(first, first + r->buf.bytes);
+    // The unexpected copy (bounded by the eager limit) holds the packed bytes.
+    u->data.resize(r->buf.bytes);
+    p2p::pack_stream(r->buf, u->data.data(), r->buf.bytes);
     complete(r);
   } else {
     // Large or synchronous: the receive copies straight from the sender.
@@ -170,11 +234,19 @@ void Engine::send_to_self(Request* r) {
 }
 
 void Engine::complete(Request* r) {
-  if (r->staging != nullptr && r->kind == p2p::RequestKind::recv && !r->status.cancelled)
-    (void)dt::unpack(r->staging, r->status.bytes, r->buf.user, r->buf.count, *r->buf.type, 0);
+  if (r->buf.type != nullptr) [[unlikely]] finish_typed(r);
   r->complete = true;
   r->active = false;
   if (r->user_freed) free_request(r);
+}
+
+// A libfabric rendezvous receive landed in its staging copy: unpack it. The
+// next start (persistent) begins unstaged again.
+void Engine::finish_typed(Request* r) {
+  if (r->kind != p2p::RequestKind::recv || r->buf.base == nullptr) return;
+  if (!r->status.cancelled)
+    (void)dt::unpack(r->staging, r->status.bytes, r->buf.user, r->buf.count, *r->buf.type, 0);
+  r->buf.base = nullptr;
 }
 
 }  // namespace parley

@@ -38,6 +38,15 @@ PipelineSender::PipelineSender(const PipeArea& area, IovSpan src)
   area_.ctl()->sender_next = base_ + nchunks_;
 }
 
+PipelineSender::PipelineSender(const PipeArea& area, std::size_t total, ChunkFill fill)
+    : area_(area),
+      fill_(fill),
+      total_(total),
+      base_(area.ctl()->sender_next),
+      nchunks_(chunks_for(total_, area.chunk_bytes())) {
+  area_.ctl()->sender_next = base_ + nchunks_;
+}
+
 StepResult PipelineSender::step() {
   bool moved = false;
   const std::uint64_t k = area_.slots();
@@ -48,7 +57,11 @@ StepResult PipelineSender::step() {
     if (s->drained.load(std::memory_order_acquire) != need) break;
     const std::size_t off = next_ * area_.chunk_bytes();
     const std::size_t len = std::min(area_.chunk_bytes(), total_ - off);
-    (void)cursor_.gather(area_.data(c), len);
+    if (fill_.fn != nullptr) {
+      fill_.fn(fill_.ctx, area_.data(c), len);
+    } else {
+      (void)cursor_.gather(area_.data(c), len);
+    }
     s->filled.store(c + 1, std::memory_order_release);
     ++next_;
     moved = true;
@@ -66,6 +79,15 @@ PipelineReceiver::PipelineReceiver(const PipeArea& area, IovSpan dst, std::size_
   area_.ctl()->receiver_next = base_ + nchunks_;
 }
 
+PipelineReceiver::PipelineReceiver(const PipeArea& area, std::size_t total, ChunkDrain drain)
+    : area_(area),
+      drain_(drain),
+      total_(total),
+      base_(area.ctl()->receiver_next),
+      nchunks_(chunks_for(total, area.chunk_bytes())) {
+  area_.ctl()->receiver_next = base_ + nchunks_;
+}
+
 StepResult PipelineReceiver::step() {
   bool moved = false;
   while (next_ < nchunks_) {
@@ -74,7 +96,11 @@ StepResult PipelineReceiver::step() {
     if (s->filled.load(std::memory_order_acquire) != c + 1) break;
     const std::size_t off = next_ * area_.chunk_bytes();
     const std::size_t len = std::min(area_.chunk_bytes(), total_ - off);
-    (void)cursor_.scatter(area_.data(c), len);
+    if (drain_.fn != nullptr) {
+      drain_.fn(drain_.ctx, area_.data(c), len);
+    } else {
+      (void)cursor_.scatter(area_.data(c), len);
+    }
     s->drained.store(c + 1, std::memory_order_release);
     ++next_;
     moved = true;

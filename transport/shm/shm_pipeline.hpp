@@ -25,6 +25,19 @@ enum class StepResult : std::uint8_t {
   blocked,     // nothing could move now (peer has not caught up)
 };
 
+// Where a transfer's bytes come from or go to when they are not an iovec
+// list: fn(ctx, chunk, len) packs the next len bytes of the stream into the
+// chunk (sender) or unpacks them out of it (receiver). The runtime streams
+// a derived datatype this way, with its cursor in ctx.
+struct ChunkFill {
+  void (*fn)(void* ctx, std::byte* chunk, std::size_t len) = nullptr;
+  void* ctx = nullptr;
+};
+struct ChunkDrain {
+  void (*fn)(void* ctx, const std::byte* chunk, std::size_t len) = nullptr;
+  void* ctx = nullptr;
+};
+
 // The bounce area of one ordered pair (src -> dst) inside the segment.
 class PipeArea {
  public:
@@ -52,6 +65,8 @@ class PipelineSender {
  public:
   PipelineSender() = default;
   PipelineSender(const PipeArea& area, IovSpan src);
+  // `total` bytes produced by fill, chunk by chunk, in stream order.
+  PipelineSender(const PipeArea& area, std::size_t total, ChunkFill fill);
 
   // Fills every free slot it can; never waits.
   [[nodiscard]] StepResult step();
@@ -61,6 +76,7 @@ class PipelineSender {
  private:
   PipeArea area_;
   IovCursor cursor_;
+  ChunkFill fill_;  // used instead of cursor_ when set
   std::size_t total_ = 0;
   std::uint64_t base_ = 0;  // chunk number of this transfer's first chunk
   std::uint64_t next_ = 0;  // chunks of this transfer filled so far
@@ -73,6 +89,8 @@ class PipelineReceiver {
  public:
   PipelineReceiver() = default;
   PipelineReceiver(const PipeArea& area, IovSpan dst, std::size_t total);
+  // `total` bytes handed to drain, chunk by chunk, in stream order.
+  PipelineReceiver(const PipeArea& area, std::size_t total, ChunkDrain drain);
 
   // Drains every filled slot it can; never waits.
   [[nodiscard]] StepResult step();
@@ -81,6 +99,7 @@ class PipelineReceiver {
  private:
   PipeArea area_;
   IovCursor cursor_;
+  ChunkDrain drain_;  // used instead of cursor_ when set
   std::size_t total_ = 0;
   std::uint64_t base_ = 0;
   std::uint64_t next_ = 0;

@@ -59,6 +59,23 @@ class CellQueues {
     return st;
   }
 
+  // The same with a payload of payload_len bytes written in place by
+  // fill(std::byte* body) once the cells are reserved (see RingSender).
+  template <class Fill>
+  [[nodiscard]] TransportStatus try_send_with(std::uint32_t dst, std::span<const std::byte> header,
+                                              std::size_t payload_len, Fill&& fill) {
+    if (dst >= local_size_ || dst == rank_) [[unlikely]] {
+      return TransportStatus::error(Code::invalid, "shm queue: bad destination rank");
+    }
+    Peer& p = peers_[dst];
+    if (!p.announced) [[unlikely]] announce(dst);
+    TransportStatus st = p.tx.try_send_with(header, payload_len, static_cast<Fill&&>(fill));
+    if (st.ok() && p.bell->sleeping.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+      wake(dst);
+    }
+    return st;
+  }
+
   // Calls fn(const ShmMessage&) for up to `budget` received messages, then
   // gives their cells back. Returns how many were delivered.
   template <class Fn>

@@ -61,6 +61,21 @@ class RingSender {
   // Never blocks and makes no syscall.
   [[nodiscard]] TransportStatus try_send(std::span<const std::byte> header, IovSpan payload,
                                          std::size_t payload_len) {
+    return try_send_with(header, payload_len, [payload](std::byte* body) {
+      for (const iovec& v : payload) {
+        std::memcpy(body, v.iov_base, v.iov_len);
+        body += v.iov_len;
+      }
+    });
+  }
+
+  // The same, with the payload written in place by fill(std::byte* body),
+  // which must write exactly payload_len bytes there (a datatype packs
+  // straight into the cells this way). fill runs only when the cells are
+  // reserved; would_block leaves the ring untouched.
+  template <class Fill>
+  [[nodiscard]] TransportStatus try_send_with(std::span<const std::byte> header, std::size_t payload_len,
+                                              Fill&& fill) {
     const std::size_t hspan = header_span(header.size());
     const std::size_t need = sizeof(CellHead) + hspan + payload_len;
     if (header.size() > kMaxHeaderBytes || need > max_message_bytes() + sizeof(CellHead)) {
@@ -86,11 +101,7 @@ class RingSender {
     h->kind = kCellMessage;
     auto* body = reinterpret_cast<std::byte*>(h + 1);
     if (!header.empty()) std::memcpy(body, header.data(), header.size());
-    body += hspan;
-    for (const iovec& v : payload) {
-      std::memcpy(body, v.iov_base, v.iov_len);
-      body += v.iov_len;
-    }
+    fill(body + hspan);
     h->seq.store(tail_ + 1, std::memory_order_release);
     tail_ += k;
     return TransportStatus::success();
