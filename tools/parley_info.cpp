@@ -91,6 +91,8 @@ void print_params() {
        "unconsumed messages one sender may have at a receiver (same in every process)"},
       {"PARLEY_OFI_READ_OPS", std::to_string(ofi.read_ops), "rendezvous reads in flight"},
       {"PARLEY_OFI_READ_CHUNK", std::to_string(ofi.read_chunk), "bytes of one fi_read"},
+      {"PARLEY_OFI_UNEXPECTED_MAX", std::to_string(ofi.unexpected_max),
+       "unexpected eager bytes a process may hold (payload + 128 per message), split among its peers; a sender out of its share uses rendezvous"},
       {"PARLEY_OFI_CONNECT_TIMEOUT_MS", std::to_string(ofi.connect_timeout_ms),
        "a peer never reached is given up after this many ms of refused sends"},
       {"PARLEY_TIMEOUT", "none", "parleyrun --timeout in seconds (also MPIEXEC_TIMEOUT)"},

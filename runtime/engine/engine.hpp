@@ -112,8 +112,22 @@ class Engine {
   std::size_t posted_count() const { return match_.posted_count(); }
 
  private:
+  // An ofi eager message's charge against its sender's eager credit, given
+  // back (engine_ofi.cpp) when the unexpected message is freed.
+  struct OfiCharge {
+    Engine* engine = nullptr;
+    int src = -1;
+    std::uint32_t bytes = 0;
+    OfiCharge() = default;
+    OfiCharge(const OfiCharge&) = delete;
+    OfiCharge& operator=(const OfiCharge&) = delete;
+    OfiCharge(OfiCharge&&) = delete;
+    OfiCharge& operator=(OfiCharge&&) = delete;
+    ~OfiCharge();
+  };
   // A message that arrived before its receive was posted.
   struct UnexpectedMsg {
+    OfiCharge charge;  // ofi eager: returns the sender's credit when freed
     p2p::Unexpected entry;
     p2p::MsgHeader header;
     int src_local = -1;            // shm: local rank; ofi: world rank; -1: from ourselves
@@ -155,6 +169,9 @@ class Engine {
     std::deque<p2p::MsgHeader> control;  // fin/ack/cts_pipe not yet sent
     std::deque<p2p::Request*> trains;    // senders streaming pipeline chunks (no FI_RMA)
     std::deque<p2p::Request*> reads;     // receives whose fi_read waits for a free read slot
+    std::uint64_t eager_credit = 0;  // bytes we may still send it eagerly (flow control)
+    std::uint64_t credit_owed = 0;   // its eager bytes we consumed, not yet given back
+    bool credit_queued = false;      // a credit message is in `control`
     bool inserted = false;  // in the endpoint's address vector
     bool failed = false;
     bool busy = false;  // listed in ofi_busy_
@@ -215,6 +232,9 @@ class Engine {
   void ofi_release(p2p::Request* r);
   void ofi_unwait(int world, p2p::Request* r);
   bool ofi_idle() const;
+  transport::TransportStatus ofi_send(int world, const void* header, std::size_t header_len,
+                                      transport::IovSpan payload);
+  void ofi_return_credit(int world, std::uint64_t bytes);
 
   EngineParams params_;
   int world_rank_ = 0;
@@ -239,6 +259,9 @@ class Engine {
   std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA)
   std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
   std::vector<int> ofi_busy_;  // ofi peers with queued work
+  std::uint64_t ofi_credit_per_peer_ = 0;   // eager credit towards each peer (PARLEY_OFI_UNEXPECTED_MAX / peers)
+  std::uint64_t ofi_unexpected_bytes_ = 0;  // charged bytes of unexpected ofi eager messages held now
+  std::uint64_t ofi_unexpected_peak_ = 0;   // ... and the most so far (PARLEY_OFI_STATS prints it)
   p2p::MatchEngine match_;
   struct Hook {
     ProgressFn fn;

@@ -11,12 +11,32 @@
 //   no FI_RMA  rts without a key; the receiver answers cts_pipe and the
 //              sender streams the data as pipe_data messages
 //
+// The caller header of every message is OfiHeader: the p2p header, the
+// eager credit handed back to the message's receiver, and (rts with FI_RMA)
+// the remote key.
+//
+// Flow control of unexpected messages. The endpoint's own credits bound the
+// messages in its receive pool, but an eager message that matches no posted
+// receive is copied into the unexpected queue, and that queue is ours to
+// bound: each sender holds `eager credit` bytes towards each peer
+// (PARLEY_OFI_UNEXPECTED_MAX / (world size - 1)) and spends payload + 128
+// bytes on every eager message. The receiver gives the bytes back once it
+// has consumed the message (matched at arrival, or when the unexpected copy
+// is freed), piggybacked on its next message to that sender or, once half
+// the credit is owed, in a credit message (kCredit). A sender short of
+// credit sends an rts instead: the data stays in the sender's buffer and
+// the receiver queues only a header. So the unexpected eager bytes one
+// process holds never exceed PARLEY_OFI_UNEXPECTED_MAX (PARLEY_OFI_STATS=1
+// prints the peak at the end); sends never wait for credit, so no deadlock.
+//
 // Addresses: each rank puts its endpoint address under kOfiAddressKey before
 // the init fence (which collects data); a peer's is fetched with PMIx_Get on
 // first use. A provider error fails the peer: its queued and waiting
 // requests complete with MPI_ERR_OTHER and a line on stderr names it.
 #include <mpi.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,16 +53,30 @@ namespace ofi = transport::ofi;
 
 namespace {
 
-// An rts with the remote key of the sender's buffer.
-struct RtsKey {
+// The caller header of every ofi message (see the top of this file).
+struct OfiHeader {
   MsgHeader h;
-  std::uint64_t key;
+  std::uint32_t credit = 0;  // eager credit bytes given back to the receiver
+  std::uint32_t flags = 0;   // kHasKey
+  std::uint64_t key = 0;     // rts with kHasKey: the remote key of the sender's buffer
 };
-static_assert(sizeof(RtsKey) == sizeof(MsgHeader) + 8);
+static_assert(sizeof(OfiHeader) == sizeof(MsgHeader) + 16);
+constexpr std::uint32_t kHasKey = 1;
+constexpr std::size_t kHeaderLen = offsetof(OfiHeader, key);  // without the key
+constexpr std::size_t kHeaderKeyLen = sizeof(OfiHeader);
 
-std::span<const std::byte> bytes_of(const MsgHeader& h) {
-  return {reinterpret_cast<const std::byte*>(&h), sizeof h};
-}
+// A message that only gives eager credit back (the ofi engine's own type,
+// never seen by the shm protocol).
+constexpr MsgType kCredit = static_cast<MsgType>(0x40);
+
+// What one eager message costs its sender's credit: the payload plus the
+// receiver's queue entry (UnexpectedMsg and its share of the match lists).
+constexpr std::uint64_t kChargeOverhead = 128;
+std::uint64_t eager_charge(std::uint64_t bytes) { return bytes + kChargeOverhead; }
+
+// For the test hooks at the end of this file.
+std::uint64_t g_unexpected_peak = 0;
+std::uint64_t g_unexpected_cap = 0;
 
 }  // namespace
 
@@ -61,18 +95,29 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   if (Status st = pmix_->put(kOfiAddressKey, addr.data(), addr.size()); !st) return st;
   if (Status st = pmix_->commit(); !st) return st;
   ofi_peers_ = std::make_unique<OfiPeer[]>(static_cast<std::size_t>(job.size));
+  // Every other rank may flood us: each gets an equal share of the bound.
+  ofi_credit_per_peer_ = cfg.unexpected_max / static_cast<std::uint64_t>(std::max(1, job.size - 1));
+  for (int w = 0; w < job.size; ++w) ofi_peers_[static_cast<std::size_t>(w)].eager_credit = ofi_credit_per_peer_;
+  g_unexpected_cap = cfg.unexpected_max;
   for (int w = 0; w < job.size; ++w) {
     if (routes_[static_cast<std::size_t>(w)].kind == Route::none) routes_[static_cast<std::size_t>(w)] = PeerRoute{Route::ofi, w};
   }
   ofi_rma_ = ep_.has_rma();
-  ofi_eager_max_ = std::min(params_.eager_limit, ep_.max_payload(sizeof(RtsKey)));
-  ofi_chunk_ = ep_.max_payload(sizeof(MsgHeader));
+  ofi_eager_max_ = std::min(params_.eager_limit, ep_.max_payload(kHeaderKeyLen));
+  ofi_chunk_ = ep_.max_payload(kHeaderLen);
   ofi_ready_ = true;
   return Status::ok();
 }
 
 void Engine::close_ofi() {
   if (!ofi_ready_) return;
+  if (const char* s = std::getenv("PARLEY_OFI_STATS"); s != nullptr && *s != '\0' && *s != '0') {
+    std::fprintf(stderr, "parley: rank %d: ofi unexpected eager bytes: peak %llu, cap %llu (%llu per peer)\n",
+                 world_rank_, static_cast<unsigned long long>(ofi_unexpected_peak_),
+                 static_cast<unsigned long long>(fabric_.config().unexpected_max),
+                 static_cast<unsigned long long>(ofi_credit_per_peer_));
+    std::fflush(stderr);
+  }
   ofi_ready_ = false;
   ep_.close();
   fabric_.close();
@@ -110,6 +155,38 @@ void Engine::ofi_make_busy(int world) {
   ofi_busy_.push_back(world);
 }
 
+// Every message to `world` goes out here: it carries the eager credit owed
+// to that peer (header must start with an OfiHeader).
+transport::TransportStatus Engine::ofi_send(int world, const void* header, std::size_t header_len,
+                                            transport::IovSpan payload) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  OfiHeader* m = static_cast<OfiHeader*>(const_cast<void*>(header));
+  m->credit = static_cast<std::uint32_t>(std::min<std::uint64_t>(p.credit_owed, 0xffffffffu));
+  auto st = ep_.try_send(static_cast<ofi::PeerId>(world), {static_cast<const std::byte*>(header), header_len},
+                         payload);
+  if (st.ok()) p.credit_owed -= m->credit;
+  return st;
+}
+
+// `world`'s eager message of charge `bytes` was consumed: owe it back, and
+// send a credit message once half its credit is owed (a reply will often
+// carry it sooner).
+void Engine::ofi_return_credit(int world, std::uint64_t bytes) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  p.credit_owed += bytes;
+  if (p.credit_queued || p.failed || p.credit_owed < ofi_credit_per_peer_ / 2) return;
+  p.credit_queued = true;
+  MsgHeader h{};
+  h.type = kCredit;
+  ofi_send_control(world, h);
+}
+
+Engine::OfiCharge::~OfiCharge() {
+  if (engine == nullptr || !engine->ofi_ready_) return;
+  engine->ofi_unexpected_bytes_ -= bytes;
+  engine->ofi_return_credit(src, bytes);
+}
+
 void Engine::ofi_start_send(Request* r, int world) {
   r->dest_local = -1;
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
@@ -129,16 +206,18 @@ void Engine::ofi_start_send(Request* r, int world) {
 
 // Hands r to the endpoint: true when done with it here (sent, or failed).
 bool Engine::ofi_try_transmit(Request* r, int world) {
-  const auto dst = static_cast<ofi::PeerId>(world);
-  RtsKey m{};
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  OfiHeader m{};
   MsgHeader& h = m.h;
   h.context = r->comm->context_id();
   h.source = r->comm->rank();
   h.tag = r->tag;
   h.size = r->buf.bytes;
   h.sender_req = reinterpret_cast<std::uint64_t>(r);
-  const bool eager = r->buf.bytes <= ofi_eager_max_;
-  std::size_t header_len = sizeof(MsgHeader);
+  // Short of eager credit: rendezvous, whatever the size.
+  const std::uint64_t charge = eager_charge(r->buf.bytes);
+  const bool eager = r->buf.bytes <= ofi_eager_max_ && charge <= p.eager_credit;
+  std::size_t header_len = kHeaderLen;
   if (eager) {
     h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
   } else {
@@ -156,23 +235,24 @@ bool Engine::ofi_try_transmit(Request* r, int world) {
       const ofi::RemoteKey key = static_cast<ofi::MemoryRegion*>(r->rndv_mr)->remote();
       h.addr = key.addr;
       m.key = key.key;
-      header_len = sizeof(RtsKey);
+      m.flags = kHasKey;
+      header_len = kHeaderKeyLen;
     }
   }
   iovec iov{r->buf.base, eager ? r->buf.bytes : 0};
-  auto st = ep_.try_send(dst, {reinterpret_cast<const std::byte*>(&m), header_len},
-                         transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
+  auto st = ofi_send(world, &m, header_len, transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
   if (st.would_block()) return false;
   if (!st.ok()) {
     ofi_fail_peer(world, st.what);
     ofi_fail_request(r, world, st.what);
     return true;
   }
+  if (eager) p.eager_credit -= charge;
   if (h.type == MsgType::eager) {
     complete(r);
   } else {
     // Ssend waits for ack, rendezvous for fin (or cts_pipe, then the train).
-    ofi_peers_[static_cast<std::size_t>(world)].waiting.push_back(r);
+    p.waiting.push_back(r);
   }
   return true;
 }
@@ -181,8 +261,13 @@ void Engine::ofi_send_control(int world, const MsgHeader& h) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   if (p.failed) return;
   if (p.control.empty() && ofi_ensure_peer(world)) {
-    auto st = ep_.try_send(static_cast<ofi::PeerId>(world), bytes_of(h), {});
-    if (st.ok()) return;
+    OfiHeader m{};
+    m.h = h;
+    auto st = ofi_send(world, &m, kHeaderLen, {});
+    if (st.ok()) {
+      if (h.type == kCredit) p.credit_queued = false;
+      return;
+    }
     if (!st.would_block()) {
       ofi_fail_peer(world, st.what);
       return;
@@ -195,14 +280,22 @@ void Engine::ofi_send_control(int world, const MsgHeader& h) {
 
 void Engine::ofi_flush_peer(int world) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
-  const auto dst = static_cast<ofi::PeerId>(world);
   while (!p.control.empty()) {
-    auto st = ep_.try_send(dst, bytes_of(p.control.front()), {});
+    OfiHeader m{};
+    m.h = p.control.front();
+    if (m.h.type == kCredit && p.credit_owed == 0) {
+      // An earlier message carried it already.
+      p.credit_queued = false;
+      p.control.pop_front();
+      continue;
+    }
+    auto st = ofi_send(world, &m, kHeaderLen, {});
     if (st.would_block()) return;
     if (!st.ok()) {
       ofi_fail_peer(world, st.what);
       return;
     }
+    if (m.h.type == kCredit) p.credit_queued = false;
     p.control.pop_front();
   }
   while (!p.reads.empty()) {
@@ -228,13 +321,13 @@ void Engine::ofi_flush_peer(int world) {
   while (!p.trains.empty()) {
     Request* r = p.trains.front();
     while (r->xfer_done < r->xfer_total) {
-      MsgHeader h{};
-      h.type = MsgType::pipe_data;
-      h.addr = r->remote_req;
-      h.size = r->xfer_done;
+      OfiHeader m{};
+      m.h.type = MsgType::pipe_data;
+      m.h.addr = r->remote_req;
+      m.h.size = r->xfer_done;
       const std::size_t len = std::min<std::size_t>(ofi_chunk_, r->xfer_total - r->xfer_done);
       iovec iov{static_cast<std::byte*>(r->buf.base) + r->xfer_done, len};
-      auto st = ep_.try_send(dst, bytes_of(h), transport::IovSpan(&iov, 1));
+      auto st = ofi_send(world, &m, kHeaderLen, transport::IovSpan(&iov, 1));
       if (st.would_block()) return;
       if (!st.ok()) {
         ofi_fail_peer(world, st.what);
@@ -304,23 +397,35 @@ void Engine::on_ofi_event(const ofi::OfiEvent& ev) {
 }
 
 void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::span<const std::byte> payload) {
-  MsgHeader h;
-  std::memcpy(&h, header.data(), sizeof h);
+  OfiHeader m{};
+  if (header.size() < kHeaderLen) [[unlikely]] {
+    std::fprintf(stderr, "parley: rank %d: a malformed message from rank %d was dropped\n", world_rank_, src);
+    return;
+  }
+  std::memcpy(&m, header.data(), std::min(header.size(), sizeof m));
+  const MsgHeader& h = m.h;
+  OfiPeer& peer = ofi_peers_[static_cast<std::size_t>(src)];
   // The first message from a peer carries its address: replies need no PMIx_Get.
-  ofi_peers_[static_cast<std::size_t>(src)].inserted = true;
+  peer.inserted = true;
+  if (m.credit != 0) {
+    peer.eager_credit += m.credit;
+    // Sends that went by rendezvous for want of credit may now go eager.
+    if (!peer.pending.empty()) ofi_make_busy(src);
+  }
+  if (h.type == kCredit) return;  // all it carries is m.credit
   switch (h.type) {
     case MsgType::eager:
     case MsgType::eager_sync:
     case MsgType::rts: {
-      const bool has_key = header.size() >= sizeof(RtsKey);
-      std::uint64_t key = 0;
-      if (has_key) std::memcpy(&key, header.data() + sizeof h, sizeof key);
+      const bool has_key = (m.flags & kHasKey) != 0 && header.size() >= kHeaderKeyLen;
+      const std::uint64_t key = m.key;
       if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
         auto* r = static_cast<Request*>(pr->owner);
         if (h.type == MsgType::rts) {
           ofi_deliver_rts(r, h, has_key, key, src);
         } else {
           deliver_eager(r, h, payload);
+          ofi_return_credit(src, eager_charge(h.size));
           if (h.type == MsgType::eager_sync) {
             MsgHeader ack{};
             ack.type = MsgType::ack;
@@ -338,10 +443,21 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
       u->via_ofi = true;
       u->has_key = has_key;
       u->rkey = key;
-      if (h.type != MsgType::rts) u->data.assign(payload.begin(), payload.end());
+      if (h.type != MsgType::rts) {
+        u->data.assign(payload.begin(), payload.end());
+        u->charge.engine = this;
+        u->charge.src = src;
+        u->charge.bytes = static_cast<std::uint32_t>(eager_charge(h.size));
+        ofi_unexpected_bytes_ += u->charge.bytes;
+        if (ofi_unexpected_bytes_ > ofi_unexpected_peak_) {
+          ofi_unexpected_peak_ = ofi_unexpected_bytes_;
+          g_unexpected_peak = ofi_unexpected_peak_;
+        }
+      }
       match_.add_unexpected(&u->entry);
       return;
     }
+
     case MsgType::fin:
     case MsgType::ack: {
       auto* r = reinterpret_cast<Request*>(h.sender_req);
@@ -355,7 +471,7 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
       r->remote_req = h.addr;
       r->xfer_total = r->buf.bytes;
       r->xfer_done = 0;
-      ofi_peers_[static_cast<std::size_t>(src)].trains.push_back(r);
+      peer.trains.push_back(r);
       ofi_make_busy(src);
       return;
     }
@@ -492,3 +608,9 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
 }
 
 }  // namespace parley
+
+// Test hooks (exported as parley_*): the most unexpected ofi eager bytes
+// (payload + 128 per message) this process held at once, and the bound
+// they are held to (PARLEY_OFI_UNEXPECTED_MAX); 0 before libfabric is used.
+extern "C" unsigned long long parley_debug_ofi_unexpected_peak(void) { return parley::g_unexpected_peak; }
+extern "C" unsigned long long parley_debug_ofi_unexpected_cap(void) { return parley::g_unexpected_cap; }

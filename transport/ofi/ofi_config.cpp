@@ -85,6 +85,9 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (!env_size("PARLEY_OFI_READ_CHUNK", &c.read_chunk)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_READ_CHUNK: not a size");
   }
+  if (!env_size("PARLEY_OFI_UNEXPECTED_MAX", &c.unexpected_max)) {
+    return TransportStatus::error(Code::invalid, "PARLEY_OFI_UNEXPECTED_MAX: not a size");
+  }
   if (!env_size("PARLEY_OFI_CONNECT_TIMEOUT_MS", &c.connect_timeout_ms)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_CONNECT_TIMEOUT_MS: not a number");
   }

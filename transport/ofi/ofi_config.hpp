@@ -27,6 +27,11 @@ struct OfiConfig {
   std::uint32_t credits = 32;   // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
+  // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold
+  // unexpected (payload + 128 per message), split evenly among the peers
+  // that may send to it; a sender out of that credit uses rendezvous. The
+  // runtime enforces it (runtime/engine/engine_ofi.cpp); same in every process.
+  std::size_t unexpected_max = std::size_t{64} << 20;
   // PARLEY_OFI_CONNECT_TIMEOUT_MS: how long sends to a peer never reached may
   // keep failing with FI_EAGAIN before the peer counts as gone (providers
   // such as ofi_rxm retry a refused connection forever).
