@@ -26,6 +26,7 @@ enum class Algorithm : std::uint8_t {
   dissemination,
   shm,  // the shared-memory team (coll/shm.hpp): blocking barrier, bcast, reduce, allreduce,
         // gather, scatter, allgather, alltoall
+  counter,  // barrier on the team: one arrival counter, waiters watch one release flag
 };
 
 std::string_view algorithm_name(Algorithm a);

@@ -1,6 +1,7 @@
 // Shared-memory collectives (see shm.hpp). The segment of a team:
 //
 //   [Control × size]                  three cache lines per rank
+//   [Common]                          the counter barrier's count and release
 //   [set 0][set 1] ... [set kSets-1]  each: size slots of kSlot bytes (one
 //                                     per rank) and one result slot
 //
@@ -56,7 +57,8 @@ bool eligible(const Communicator& comm) {
 }
 
 std::size_t Team::segment_bytes(int size) {
-  return sizeof(Control) * static_cast<std::size_t>(size) + kSets * static_cast<std::size_t>(size + 1) * kSlot;
+  return sizeof(Control) * static_cast<std::size_t>(size) + sizeof(Common) +
+         kSets * static_cast<std::size_t>(size + 1) * kSlot;
 }
 
 Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
@@ -64,14 +66,15 @@ Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
       size_(size),
       base_(base),
       bytes_(bytes),
-      bcast_chunk_(transport::node_oversubscribed(static_cast<unsigned>(size)) ? set_bytes() : kBcastChunk) {}
+      oversubscribed_(transport::node_oversubscribed(static_cast<unsigned>(size))),
+      bcast_chunk_(oversubscribed_ ? set_bytes() : kBcastChunk) {}
 
 Team::~Team() {
   if (base_ != nullptr) munmap(base_, bytes_);
 }
 
 std::byte* Team::set(std::uint64_t step) const {
-  return base_ + sizeof(Control) * static_cast<std::size_t>(size_) + (step % kSets) * set_bytes();
+  return base_ + sizeof(Control) * static_cast<std::size_t>(size_) + sizeof(Common) + (step % kSets) * set_bytes();
 }
 
 std::unique_ptr<Team> Team::create(Communicator& comm, int tag_name, int tag_ack) {
@@ -160,9 +163,30 @@ void Team::post(Flag Control::*field, std::uint64_t step) const {
 
 void Team::barrier() {
   const std::uint64_t k = ++step_;
+  // Oversubscribed, the counter was as fast or 20% faster than the flat
+  // barrier in the measurements (docs/collectives.md); with a core per rank
+  // the flat one (no shared read-modify-write).
+  const Algorithm f = forced(Collective::barrier);
+  if (f == Algorithm::counter || (f != Algorithm::shm && oversubscribed_)) barrier_counter(k);
+  else barrier_flat(k);
+  post(&Control::finished, k);
+}
+
+void Team::barrier_flat(std::uint64_t k) {
   post(&Control::arrived, k);
   wait_all(&Control::arrived, k);
-  post(&Control::finished, k);
+}
+
+// The last arriver resets the count before the release, and nobody counts
+// in for the next barrier before it has seen the release.
+void Team::barrier_counter(std::uint64_t k) {
+  Common& c = common();
+  if (c.count.value.fetch_add(1, std::memory_order_acq_rel) == static_cast<std::uint64_t>(size_ - 1)) {
+    c.count.value.store(0, std::memory_order_relaxed);
+    c.release.value.store(k, std::memory_order_release);
+  } else if (c.release.value.load(std::memory_order_acquire) < k) {
+    engine().wait_until([&c, k] { return c.release.value.load(std::memory_order_acquire) >= k; });
+  }
 }
 
 void Team::bcast(void* buf, std::size_t bytes, int root) {

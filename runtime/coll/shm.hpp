@@ -42,6 +42,10 @@ class Team {
   Team(const Team&) = delete;
   Team& operator=(const Team&) = delete;
 
+  // Flat (every rank posts its arrival and watches everyone's) or counter
+  // (one shared arrival counter whose last arriver bumps a release flag the
+  // others watch): PARLEY_COLL_BARRIER=shm / counter, else the default rule
+  // in barrier_counter().
   void barrier();
   void bcast(void* buf, std::size_t bytes, int root);
   // send == recv allowed (in place). recv is significant at root only.
@@ -79,10 +83,17 @@ class Team {
     Flag finished;
   };
 
+  // Shared by all ranks, after the Controls.
+  struct Common {
+    Flag count;    // arrivals at the current counter barrier
+    Flag release;  // the step of the last counter barrier everyone reached
+  };
+
   Team(int rank, int size, std::byte* base, std::size_t bytes);
   static std::size_t segment_bytes(int size);
 
   Control& ctl(int r) const { return reinterpret_cast<Control*>(base_)[r]; }
+  Common& common() const { return *reinterpret_cast<Common*>(base_ + sizeof(Control) * static_cast<std::size_t>(size_)); }
   std::byte* set(std::uint64_t step) const;
   std::byte* slot(std::uint64_t step, int r) const { return set(step) + static_cast<std::size_t>(r) * kSlot; }
   std::byte* result(std::uint64_t step) const { return slot(step, size_); }
@@ -95,6 +106,9 @@ class Team {
   void wait_free(std::uint64_t step) const;
   void post(Flag Control::*field, std::uint64_t step) const;
 
+  void barrier_flat(std::uint64_t k);
+  void barrier_counter(std::uint64_t k);
+
   Status reduce_chunked(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
                         int root);
 
@@ -103,6 +117,7 @@ class Team {
   std::byte* base_;
   std::size_t bytes_;
   std::uint64_t step_ = 0;
+  bool oversubscribed_;  // more ranks of the team than cores (the same on every rank)
   // Bcast chunk: kBcastChunk (pipelined) when every rank has a core, the
   // whole set when the node is oversubscribed (each chunk costs the readers
   // a turn on a core). The same on every rank.

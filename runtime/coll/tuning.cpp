@@ -13,11 +13,14 @@ namespace {
 constexpr std::size_t kShmBcastMax = 512 * 1024;
 constexpr std::size_t kShmReduceMax = 32 * 1024;
 constexpr std::size_t kShmAllreduceMax = 128 * 1024;
-// Block movers (per rank's block): first guesses, measured below.
-constexpr std::size_t kShmAllgatherMax = 1024 * 1024 + 1;
-constexpr std::size_t kShmAlltoallMax = 1024 * 1024 + 1;
-constexpr std::size_t kShmGatherMax = 1024 * 1024 + 1;
-constexpr std::size_t kShmScatterMax = 1024 * 1024 + 1;
+// Block movers (one rank's block), measured at 2, 4 and 8 ranks
+// (docs/collectives.md): allgather on the team at every size; alltoall
+// below 128 KiB (the pairwise exchange's single CMA copy wins above, at 2
+// ranks from 128 KiB, at 4 from 256 KiB); gather below 512 KiB; scatter
+// below 8 KiB (above it the root's linear sends, read by CMA, won at 4 ranks).
+constexpr std::size_t kShmAlltoallMax = 128 * 1024;
+constexpr std::size_t kShmGatherMax = 512 * 1024;
+constexpr std::size_t kShmScatterMax = 8 * 1024;
 
 constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
     "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
@@ -28,7 +31,7 @@ constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> 
 Algorithm parse(const char* v) {
   if (v == nullptr) return Algorithm::automatic;
   const std::string_view s(v);
-  for (int i = 0; i <= static_cast<int>(Algorithm::shm); ++i)
+  for (int i = 0; i <= static_cast<int>(Algorithm::counter); ++i)
     if (algorithm_name(static_cast<Algorithm>(i)) == s) return static_cast<Algorithm>(i);
   return Algorithm::automatic;
 }
@@ -48,6 +51,7 @@ std::string_view algorithm_name(Algorithm a) {
     case Algorithm::linear: return "linear";
     case Algorithm::dissemination: return "dissemination";
     case Algorithm::shm: return "shm";
+    case Algorithm::counter: return "counter";
   }
   return "auto";
 }
@@ -69,7 +73,7 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
   }();
   if (disabled) return false;
   const Algorithm f = forced(c);
-  if (f == Algorithm::shm) return true;
+  if (f == Algorithm::shm || f == Algorithm::counter) return true;
   if (f != Algorithm::automatic) return false;
   // Crossovers measured with bench/coll/compare.py at 2 and 4 ranks on the
   // 2-core machines (docs/collectives.md): the team copies through its
@@ -83,7 +87,7 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
     case Collective::bcast: return bytes < kShmBcastMax || transport::node_oversubscribed(static_cast<unsigned>(size));
     case Collective::reduce: return bytes < kShmReduceMax;
     case Collective::allreduce: return bytes < kShmAllreduceMax;
-    case Collective::allgather: return bytes < kShmAllgatherMax;
+    case Collective::allgather: return true;
     case Collective::alltoall: return bytes < kShmAlltoallMax;
     case Collective::gather: return bytes < kShmGatherMax;
     case Collective::scatter: return bytes < kShmScatterMax;
