@@ -41,7 +41,7 @@ struct EngineParams {
   // PARLEY_SHM_CMA_MIN_PIECE: a noncontiguous rendezvous uses CMA iovecs only
   // when the mean contiguous piece of both sides is at least this many
   // bytes; tinier pieces stream through the copy pipeline (docs/datatypes.md).
-  std::size_t cma_min_piece = 256;
+  std::size_t cma_min_piece = 1024;
 };
 
 // The PMIx key under which each rank publishes its libfabric address.

@@ -224,7 +224,14 @@ static void streams(int rank, int size) {
     MPI_Type_free(&pairs);
     MPI_Type_free(&v);
 
-    MPI_Datatype big = vector(n / 64, 64, 100, MPI_DOUBLE); /* 512-byte pieces: CMA iovecs */
+    if (n / 1024 > 0) { /* 8 KiB pieces: CMA iovecs by default */
+      MPI_Datatype huge = vector(n / 1024, 1024, 1500, MPI_DOUBLE);
+      same_type("vector-8KiB-blocks", huge, 1, rank, size);
+      Case c = {"vector-8KiB-blocks->contig", huge, MPI_DOUBLE, 1, (n / 1024) * 1024, 0, 0};
+      run_all(&c, rank, size);
+      MPI_Type_free(&huge);
+    }
+    MPI_Datatype big = vector(n / 64, 64, 100, MPI_DOUBLE); /* 512-byte pieces */
     same_type("vector-512B-blocks", big, 1, rank, size);
     MPI_Datatype ix = indexed_doubles((n / 64) * 64);
     Case c4 = {"vector-blocks->indexed", big, ix, 1, 1, 0, 0};
