@@ -5,6 +5,7 @@
 // it, or hands it back as a request.
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -340,6 +341,14 @@ using parley::c::require_initialized;
     if (Status coll_st_ = (expr); !coll_st_) return report(fn, comm, coll_st_); \
   } while (0)
 
+// Blocking collectives whose block (the same on every rank) prefers the
+// shared-memory team run their data movement on it (coll::Schedule::set_team).
+void offer_team(coll::Schedule& s, MPI_Comm comm, Communicator& c, coll::Collective which, std::size_t block,
+                const MPI_Request* request) {
+  if (request == nullptr && !c.is_inter() && c.local_size() > 1 && coll::prefer_shm(which, block, c.local_size()))
+    s.set_team(shm_team(comm, c));
+}
+
 int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
   Communicator* c = nullptr;
   COLL_TRY(any_comm(comm, c));
@@ -445,6 +454,9 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     send = first(ss);
     sbytes = ss.bytes[0];
   }
+  if (!varying_form)
+    offer_team(*s, comm, *c, coll::Collective::gather, is_root ? rblocks[static_cast<std::size_t>(root)].bytes() : sbytes,
+               request);
   if (inter) {
     if (is_root) {
       Staged rs = stage_out(*s, rblocks);
@@ -497,6 +509,9 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
   }
   void* recv = gets ? first(rs) : nullptr;
   const std::size_t rbytes = gets ? rs.bytes[0] : 0;
+  if (!varying_form)
+    offer_team(*s, comm, *c, coll::Collective::scatter, is_root ? sblocks[static_cast<std::size_t>(root)].bytes() : rbytes,
+               request);
   if (inter) {
     if (is_root) {
       Staged ss = stage_in(*s, sblocks);
@@ -542,6 +557,7 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     sbytes = ss.bytes[0];
   }
   Staged rs = stage_out(*s, rblocks);
+  offer_team(*s, comm, *c, coll::Collective::allgather, *std::max_element(rs.bytes.begin(), rs.bytes.end()), request);
   if (inter) {
     coll::inter_allgatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data());
     finish_out(*s, rblocks, rs);
@@ -559,6 +575,7 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
   auto s = schedule(*c, comm);
   Staged ss = stage_in(*s, in_place ? rblocks : sblocks, in_place);
   Staged rs = stage_out(*s, rblocks);
+  if (uniform_form) offer_team(*s, comm, *c, coll::Collective::alltoall, rs.bytes[0], request);
   if (c->is_inter()) {
     coll::inter_alltoallv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), rs.origin, rs.bytes.data(),
                           rs.displs.data());
