@@ -454,7 +454,7 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     send = first(ss);
     sbytes = ss.bytes[0];
   }
-  if (!varying_form)
+  if (!varying_form && !inter)
     offer_team(*s, comm, *c, coll::Collective::gather, is_root ? rblocks[static_cast<std::size_t>(root)].bytes() : sbytes,
                request);
   if (inter) {
@@ -509,7 +509,7 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
   }
   void* recv = gets ? first(rs) : nullptr;
   const std::size_t rbytes = gets ? rs.bytes[0] : 0;
-  if (!varying_form)
+  if (!varying_form && !inter)
     offer_team(*s, comm, *c, coll::Collective::scatter, is_root ? sblocks[static_cast<std::size_t>(root)].bytes() : rbytes,
                request);
   if (inter) {
