@@ -78,6 +78,13 @@ std::uint64_t eager_charge(std::uint64_t bytes) { return bytes + kChargeOverhead
 std::uint64_t g_unexpected_peak = 0;
 std::uint64_t g_unexpected_cap = 0;
 
+// Test-only fault, PARLEY_OFI_TEST_LOSE=R:P:N: rank R treats peer P as lost
+// right after its N-th message from P, as if the provider had reported an
+// error, so that the fault path can be tested without killing a process
+// (which the launcher answers by ending the job).
+int g_lose_peer = -1;
+unsigned long long g_lose_after = 0;
+
 }  // namespace
 
 Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
@@ -99,6 +106,15 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   ofi_credit_per_peer_ = cfg.unexpected_max / static_cast<std::uint64_t>(std::max(1, job.size - 1));
   for (int w = 0; w < job.size; ++w) ofi_peers_[static_cast<std::size_t>(w)].eager_credit = ofi_credit_per_peer_;
   g_unexpected_cap = cfg.unexpected_max;
+  if (const char* s = std::getenv("PARLEY_OFI_TEST_LOSE"); s != nullptr && *s != '\0') {
+    int who = -1, peer = -1;
+    unsigned long long after = 0;
+    if (std::sscanf(s, "%d:%d:%llu", &who, &peer, &after) == 3 && who == job.rank && peer >= 0 &&
+        peer < job.size && peer != job.rank && after > 0) {
+      g_lose_peer = peer;
+      g_lose_after = after;
+    }
+  }
   for (int w = 0; w < job.size; ++w) {
     if (routes_[static_cast<std::size_t>(w)].kind == Route::none) routes_[static_cast<std::size_t>(w)] = PeerRoute{Route::ofi, w};
   }
@@ -361,6 +377,8 @@ void Engine::on_ofi_event(const ofi::OfiEvent& ev) {
   switch (ev.kind) {
     case ofi::EventKind::message:
       on_ofi_message(static_cast<int>(ev.peer), ev.header, ev.payload);
+      if (static_cast<int>(ev.peer) == g_lose_peer && g_lose_after != 0 && --g_lose_after == 0) [[unlikely]]
+        ofi_fail_peer(g_lose_peer, "injected fault (PARLEY_OFI_TEST_LOSE)");
       return;
     case ofi::EventKind::read_done: {
       auto* r = reinterpret_cast<Request*>(ev.cookie);

@@ -1,0 +1,68 @@
+/* A lost ofi peer under MPI_ERRORS_RETURN (3 ranks, PARLEY_TRANSPORT=ofi,
+ * PARLEY_OFI_TEST_LOSE=0:1:1: rank 0 treats rank 1 as lost right after rank
+ * 1's first message, as after a provider error). Afterwards rank 0's
+ * receives from and sends to rank 1 fail with an error that names rank 1,
+ * through the communicator's error handler, while MPI_ANY_SOURCE receives
+ * (one posted before the loss, one after) are not failed and match rank 2.
+ * Ranks 1 and 2 run normally. */
+#include "../p2p_common.h"
+
+static void expect_lost(int rc, const char *what) {
+  CHECK(rc != MPI_SUCCESS, "%s to/from the lost rank 1 succeeded", what);
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, text, &len);
+  CHECK(strstr(text, "rank 1") != NULL, "%s: the error does not name rank 1: %s", what, text);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size != 3) {
+    if (my_rank == 0) fprintf(stderr, "ofi_lost_test needs 3 ranks\n");
+    MPI_Finalize();
+    return 1;
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  int v = 0;
+  if (my_rank == 0) {
+    MPI_Request early;
+    int early_v = -1;
+    MPI_Irecv(&early_v, 1, MPI_INT, MPI_ANY_SOURCE, 4, MPI_COMM_WORLD, &early);
+    /* Rank 1's one message arrives; right after it rank 1 counts as lost. */
+    int rc = MPI_Recv(&v, 1, MPI_INT, 1, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    CHECK(rc == MPI_SUCCESS && v == 11, "first message from rank 1: rc %d value %d", rc, v);
+    rc = MPI_Recv(&v, 1, MPI_INT, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    expect_lost(rc, "MPI_Recv");
+    MPI_Request r;
+    rc = MPI_Irecv(&v, 1, MPI_INT, 1, 2, MPI_COMM_WORLD, &r);
+    expect_lost(rc, "MPI_Irecv");
+    rc = MPI_Send(&v, 1, MPI_INT, 1, 3, MPI_COMM_WORLD);
+    expect_lost(rc, "MPI_Send");
+    /* Rank 2 is fine: wildcard receives still match it. */
+    int go = 1;
+    rc = MPI_Send(&go, 1, MPI_INT, 2, 5, MPI_COMM_WORLD);
+    CHECK(rc == MPI_SUCCESS, "send to rank 2: rc %d", rc);
+    MPI_Status st;
+    rc = MPI_Recv(&v, 1, MPI_INT, MPI_ANY_SOURCE, 3, MPI_COMM_WORLD, &st);
+    CHECK(rc == MPI_SUCCESS && v == 23 && st.MPI_SOURCE == 2, "ANY_SOURCE after the loss: rc %d value %d source %d",
+          rc, v, st.MPI_SOURCE);
+    rc = MPI_Wait(&early, &st);
+    CHECK(rc == MPI_SUCCESS && early_v == 24 && st.MPI_SOURCE == 2,
+          "ANY_SOURCE posted before the loss: rc %d value %d source %d", rc, early_v, st.MPI_SOURCE);
+  } else if (my_rank == 1) {
+    v = 11;
+    MPI_Send(&v, 1, MPI_INT, 0, 1, MPI_COMM_WORLD);
+  } else {
+    int go = 0;
+    MPI_Recv(&go, 1, MPI_INT, 0, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    v = 23;
+    MPI_Send(&v, 1, MPI_INT, 0, 3, MPI_COMM_WORLD);
+    v = 24;
+    MPI_Send(&v, 1, MPI_INT, 0, 4, MPI_COMM_WORLD);
+  }
+  return finish("ofi-lost");
+}
