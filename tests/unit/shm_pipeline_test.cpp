@@ -126,3 +126,42 @@ TEST_CASE("64 MiB through the pipeline between two processes, both directions") 
   REQUIRE(finished);
   REQUIRE(std::memcmp(src.data(), back.data(), kSize) == 0);
 }
+
+TEST_CASE("fill and drain callbacks see the stream in order, chunk by chunk") {
+  Segment seg = make_segment(2);
+  PipeArea area(seg, 0, 1);
+  const std::size_t size = 9 * kChunk + 123;
+  std::vector<std::uint8_t> src(size), dst(size, 0);
+  fill_pattern(src.data(), size, 7);
+  struct Stream {
+    std::vector<std::uint8_t>* buf;
+    std::size_t pos = 0;
+    std::size_t calls = 0;
+  } out{&src}, in{&dst};
+  auto fill = [](void* ctx, std::byte* chunk, std::size_t len) {
+    auto* s = static_cast<Stream*>(ctx);
+    std::memcpy(chunk, s->buf->data() + s->pos, len);
+    s->pos += len;
+    ++s->calls;
+  };
+  auto drain = [](void* ctx, const std::byte* chunk, std::size_t len) {
+    auto* s = static_cast<Stream*>(ctx);
+    std::memcpy(s->buf->data() + s->pos, chunk, len);
+    s->pos += len;
+    ++s->calls;
+  };
+  PipelineSender tx(area, size, ChunkFill{fill, &out});
+  PipelineReceiver rx(area, size, ChunkDrain{drain, &in});
+  REQUIRE(tx.total() == size);
+  std::uint64_t steps = 0;
+  while (!(tx.done() && rx.done())) {
+    REQUIRE(++steps < 100000);
+    (void)tx.step();
+    (void)rx.step();
+  }
+  CHECK(out.calls == 10);
+  CHECK(in.calls == 10);
+  CHECK(out.pos == size);
+  CHECK(in.pos == size);
+  CHECK(check_pattern(dst.data(), size, 7));
+}
