@@ -10,7 +10,9 @@ pack_bw runs on one rank; its tables are the pack/memcpy ratios each
 implementation measured within its own run (so machine noise between runs
 largely cancels) and the vector's MB/s. halo runs on -n ranks (default 2).
 
-Usage: bench/datatype/compare.py [--build build] [--reps 5] [--bench pack,halo]
+vector runs vector_bw on 2 ranks (noncontiguous send/recv bandwidth).
+
+Usage: bench/datatype/compare.py [--build build] [--reps 5] [--bench pack,vector,halo]
                                  [-n 2] [--timeout 180] [--impl parley,mpich,openmpi]
 """
 import argparse
@@ -36,6 +38,11 @@ PROGRAMS = {
         ('pack face3d / memcpy', 8, 'MPI_Pack of a 3-D subarray z face, ratio to memcpy', 'higher'),
         ('unpack vector / memcpy', 9, 'MPI_Unpack of the vector, ratio to memcpy', 'higher'),
         ('pack vector MB/s', 2, 'MPI_Pack of a vector of 8-byte blocks (MB/s)', 'higher'),
+    ]),
+    'vector': ('vector_bw.c', True, ['-m', '16M'], [
+        ('vector->vector MB/s', 1, 'send/recv of a vector of doubles, stride 2, same type both sides (MB/s)', 'higher'),
+        ('vector->contig MB/s', 2, 'vector of doubles sent, received as contiguous doubles (MB/s)', 'higher'),
+        ('contig MB/s', 3, 'contiguous doubles both ways, the reference (MB/s)', 'higher'),
     ]),
     'halo': ('halo.c', True, [], [
         ('halo Sendrecv', 1, 'us per 4-face exchange, MPI_Sendrecv', 'lower'),
@@ -110,7 +117,7 @@ def main():
     ap.add_argument('--build', default='build', help='Parley build tree (default: build)')
     ap.add_argument('--reps', type=int, default=5, help='interleaved runs per implementation (default 5)')
     ap.add_argument('--bench', default='pack,halo', help='comma-separated subset of %s' % ','.join(PROGRAMS))
-    ap.add_argument('-n', type=int, default=2, help='ranks for halo (default 2)')
+    ap.add_argument('-n', type=int, default=2, help='ranks for halo (default 2; vector needs 2)')
     ap.add_argument('--sizes', default=None, help='largest halo face, e.g. 32K (default: the program\'s 32K)')
     ap.add_argument('--budget', type=float, default=None, help='seconds per size, passed as -t')
     ap.add_argument('--timeout', type=int, default=180, help='seconds before one run counts as hung (default 180)')
