@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "base/api_lock.hpp"
+
 namespace parley {
 
 Runtime& Runtime::get() {
@@ -25,9 +27,10 @@ Status Runtime::initialize(int required, int& provided) {
   if (Status st = pmix_.init(); !st) return st;
   pmix_.on_dump_state([this] { print_state(); });
   if (Status st = engine_.init(pmix_.job(), pmix_); !st) return st;
-  // Until the point-to-point engine takes its lock, concurrent MPI calls from
-  // several threads are not safe: say so rather than promise MULTIPLE.
-  thread_level_ = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+  // MPI_THREAD_MULTIPLE: every entry point takes the API lock from now on
+  // (base/api_lock.hpp); the lower levels need none.
+  thread_level_ = required;
+  if (required == MPI_THREAD_MULTIPLE) ApiLock::enable();
   provided = thread_level_;
   state_.store(State::kInitialized, std::memory_order_release);
   return Status::ok();

@@ -139,6 +139,7 @@ int delete_comm_attrs(MPI_Comm handle, Communicator& c) {
 
 int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function* comm_copy_attr_fn,
                             MPI_Comm_delete_attr_function* comm_delete_attr_fn, int* comm_keyval, void* extra_state) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_create_keyval";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (comm_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("comm_keyval"));
@@ -150,6 +151,7 @@ int PMPI_Comm_create_keyval(MPI_Comm_copy_attr_function* comm_copy_attr_fn,
 }
 
 int PMPI_Comm_free_keyval(int* comm_keyval) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_free_keyval";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (comm_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("comm_keyval"));
@@ -163,6 +165,7 @@ int PMPI_Comm_free_keyval(int* comm_keyval) {
 }
 
 int PMPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void* attribute_val) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_set_attr", comm, [&](Communicator& c) {
     if (predefined_value(comm_keyval) != nullptr)
       return Status(MPI_ERR_KEYVAL, "predefined attribute " + std::to_string(comm_keyval) + " cannot be set");
@@ -182,6 +185,7 @@ int PMPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void* attribute_val) {
 }
 
 int PMPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void* attribute_val, int* flag) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_get_attr", comm, [&](Communicator& c) {
     if (attribute_val == nullptr) return parley::c::null_arg("attribute_val");
     if (flag == nullptr) return parley::c::null_arg("flag");
@@ -202,6 +206,7 @@ int PMPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void* attribute_val, int*
 }
 
 int PMPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_delete_attr", comm, [&](Communicator& c) {
     if (predefined_value(comm_keyval) != nullptr)
       return Status(MPI_ERR_KEYVAL, "predefined attribute " + std::to_string(comm_keyval) + " cannot be deleted");
@@ -218,13 +223,16 @@ int PMPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval) {
 
 // The MPI-1 names (deprecated, still in the ABI).
 int PMPI_Keyval_create(MPI_Copy_function* copy_fn, MPI_Delete_function* delete_fn, int* keyval, void* extra_state) {
+  PARLEY_API_LOCK();
   return PMPI_Comm_create_keyval(copy_fn, delete_fn, keyval, extra_state);
 }
 int PMPI_Keyval_free(int* keyval) { return PMPI_Comm_free_keyval(keyval); }
 int PMPI_Attr_put(MPI_Comm comm, int keyval, void* attribute_val) {
+  PARLEY_API_LOCK();
   return PMPI_Comm_set_attr(comm, keyval, attribute_val);
 }
 int PMPI_Attr_get(MPI_Comm comm, int keyval, void* attribute_val, int* flag) {
+  PARLEY_API_LOCK();
   return PMPI_Comm_get_attr(comm, keyval, attribute_val, flag);
 }
 int PMPI_Attr_delete(MPI_Comm comm, int keyval) { return PMPI_Comm_delete_attr(comm, keyval); }
@@ -258,6 +266,7 @@ WinKeyvalTable& win_keyvals() {
 
 int PMPI_Win_create_keyval(MPI_Win_copy_attr_function* win_copy_attr_fn,
                            MPI_Win_delete_attr_function* win_delete_attr_fn, int* win_keyval, void* extra_state) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_create_keyval";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (win_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_keyval"));
@@ -269,6 +278,7 @@ int PMPI_Win_create_keyval(MPI_Win_copy_attr_function* win_copy_attr_fn,
 }
 
 int PMPI_Win_free_keyval(int* win_keyval) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_free_keyval";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (win_keyval == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_keyval"));
@@ -278,11 +288,14 @@ int PMPI_Win_free_keyval(int* win_keyval) {
 }
 
 int PMPI_Win_set_attr(MPI_Win win, int, void*) {
+  PARLEY_API_LOCK();
   return report("MPI_Win_set_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
 }
 int PMPI_Win_get_attr(MPI_Win win, int, void*, int*) {
+  PARLEY_API_LOCK();
   return report("MPI_Win_get_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
 }
 int PMPI_Win_delete_attr(MPI_Win win, int) {
+  PARLEY_API_LOCK();
   return report("MPI_Win_delete_attr", MPI_COMM_WORLD, parley::c::invalid_win(win));
 }

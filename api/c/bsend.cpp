@@ -179,6 +179,7 @@ void bsend_flush() {
 using namespace parley::c;
 
 int PMPI_Buffer_attach(void* buffer, int size) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Buffer_attach";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (size < 0)
@@ -192,6 +193,7 @@ int PMPI_Buffer_attach(void* buffer, int size) {
 }
 
 int PMPI_Buffer_detach(void* buffer_addr, int* size) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Buffer_detach";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (buffer_addr == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("buffer_addr"));

@@ -5,6 +5,7 @@
 
 #include <mpi.h>
 
+#include "base/api_lock.hpp"
 #include "base/status.hpp"
 #include "comm/communicator.hpp"
 #include "runtime.hpp"

@@ -808,55 +808,67 @@ int need_request(const char* fn, MPI_Comm comm, MPI_Request* request) {
 
 // --- blocking ---------------------------------------------------------------
 
-int PMPI_Barrier(MPI_Comm comm) { return barrier("MPI_Barrier", comm, nullptr); }
+int PMPI_Barrier(MPI_Comm comm) {
+  PARLEY_API_LOCK();
+  return barrier("MPI_Barrier", comm, nullptr);
+}
 
 int PMPI_Bcast(void* buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return bcast("MPI_Bcast", buffer, count, datatype, root, comm, nullptr);
 }
 
 int PMPI_Gather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                 MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return gather("MPI_Gather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype, root,
                 comm, nullptr, false);
 }
 
 int PMPI_Gatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
                  const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return gather("MPI_Gatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, root, comm,
                 nullptr, true);
 }
 
 int PMPI_Scatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                  MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return scatter("MPI_Scatter", sendbuf, sendcount, nullptr, nullptr, sendtype, recvbuf, recvcount, recvtype, root,
                  comm, nullptr, false);
 }
 
 int PMPI_Scatterv(const void* sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype,
                   void* recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return scatter("MPI_Scatterv", sendbuf, 0, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm,
                  nullptr, true);
 }
 
 int PMPI_Allgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                    MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return allgather("MPI_Allgather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype,
                    comm, nullptr, false);
 }
 
 int PMPI_Allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
                     const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return allgather("MPI_Allgatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, comm,
                    nullptr, true);
 }
 
 int PMPI_Alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                   MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return alltoall("MPI_Alltoall", sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, nullptr);
 }
 
 int PMPI_Alltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                    void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return alltoallv("MPI_Alltoallv", sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
                    comm, nullptr);
 }
@@ -864,35 +876,42 @@ int PMPI_Alltoallv(const void* sendbuf, const int sendcounts[], const int sdispl
 int PMPI_Alltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[], const MPI_Datatype sendtypes[],
                    void* recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[],
                    MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return alltoallw("MPI_Alltoallw", sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
                    recvtypes, comm, nullptr);
 }
 
 int PMPI_Reduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, int root,
                 MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return reduction("MPI_Reduce", Red::reduce, sendbuf, recvbuf, count, datatype, op, root, comm, nullptr);
 }
 
 int PMPI_Allreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return reduction("MPI_Allreduce", Red::allreduce, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
 }
 
 int PMPI_Scan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return reduction("MPI_Scan", Red::scan, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
 }
 
 int PMPI_Exscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return reduction("MPI_Exscan", Red::exscan, sendbuf, recvbuf, count, datatype, op, 0, comm, nullptr);
 }
 
 int PMPI_Reduce_scatter(const void* sendbuf, void* recvbuf, const int recvcounts[], MPI_Datatype datatype, MPI_Op op,
                         MPI_Comm comm) {
+  PARLEY_API_LOCK();
   if (recvcounts == nullptr) return report("MPI_Reduce_scatter", comm, null_arg("recvcounts"));
   return reduce_scatter("MPI_Reduce_scatter", sendbuf, recvbuf, 0, recvcounts, datatype, op, comm, nullptr);
 }
 
 int PMPI_Reduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
                               MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return reduce_scatter("MPI_Reduce_scatter_block", sendbuf, recvbuf, recvcount, nullptr, datatype, op, comm,
                         nullptr);
 }
@@ -900,17 +919,20 @@ int PMPI_Reduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount,
 // --- nonblocking ------------------------------------------------------------
 
 int PMPI_Ibarrier(MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ibarrier", comm, request)) return rc;
   return barrier("MPI_Ibarrier", comm, request);
 }
 
 int PMPI_Ibcast(void* buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ibcast", comm, request)) return rc;
   return bcast("MPI_Ibcast", buffer, count, datatype, root, comm, request);
 }
 
 int PMPI_Igather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                  MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Igather", comm, request)) return rc;
   return gather("MPI_Igather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype, root,
                 comm, request, false);
@@ -918,6 +940,7 @@ int PMPI_Igather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void
 
 int PMPI_Igatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
                   const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Igatherv", comm, request)) return rc;
   return gather("MPI_Igatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, root, comm,
                 request, true);
@@ -925,6 +948,7 @@ int PMPI_Igatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, voi
 
 int PMPI_Iscatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                   MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iscatter", comm, request)) return rc;
   return scatter("MPI_Iscatter", sendbuf, sendcount, nullptr, nullptr, sendtype, recvbuf, recvcount, recvtype, root,
                  comm, request, false);
@@ -932,6 +956,7 @@ int PMPI_Iscatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, voi
 
 int PMPI_Iscatterv(const void* sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype,
                    void* recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iscatterv", comm, request)) return rc;
   return scatter("MPI_Iscatterv", sendbuf, 0, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm,
                  request, true);
@@ -939,6 +964,7 @@ int PMPI_Iscatterv(const void* sendbuf, const int sendcounts[], const int displs
 
 int PMPI_Iallgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                     MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iallgather", comm, request)) return rc;
   return allgather("MPI_Iallgather", sendbuf, sendcount, sendtype, recvbuf, recvcount, nullptr, nullptr, recvtype,
                    comm, request, false);
@@ -947,6 +973,7 @@ int PMPI_Iallgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, v
 int PMPI_Iallgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
                      const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm,
                      MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iallgatherv", comm, request)) return rc;
   return allgather("MPI_Iallgatherv", sendbuf, sendcount, sendtype, recvbuf, 0, recvcounts, displs, recvtype, comm,
                    request, true);
@@ -954,6 +981,7 @@ int PMPI_Iallgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, 
 
 int PMPI_Ialltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                    MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ialltoall", comm, request)) return rc;
   return alltoall("MPI_Ialltoall", sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, request);
 }
@@ -961,6 +989,7 @@ int PMPI_Ialltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, vo
 int PMPI_Ialltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                     void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
                     MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ialltoallv", comm, request)) return rc;
   return alltoallv("MPI_Ialltoallv", sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype,
                    comm, request);
@@ -969,6 +998,7 @@ int PMPI_Ialltoallv(const void* sendbuf, const int sendcounts[], const int sdisp
 int PMPI_Ialltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[], const MPI_Datatype sendtypes[],
                     void* recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[],
                     MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ialltoallw", comm, request)) return rc;
   return alltoallw("MPI_Ialltoallw", sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
                    recvtypes, comm, request);
@@ -976,30 +1006,35 @@ int PMPI_Ialltoallw(const void* sendbuf, const int sendcounts[], const int sdisp
 
 int PMPI_Ireduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, int root,
                  MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ireduce", comm, request)) return rc;
   return reduction("MPI_Ireduce", Red::reduce, sendbuf, recvbuf, count, datatype, op, root, comm, request);
 }
 
 int PMPI_Iallreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                     MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iallreduce", comm, request)) return rc;
   return reduction("MPI_Iallreduce", Red::allreduce, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
 }
 
 int PMPI_Iscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iscan", comm, request)) return rc;
   return reduction("MPI_Iscan", Red::scan, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
 }
 
 int PMPI_Iexscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
                  MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Iexscan", comm, request)) return rc;
   return reduction("MPI_Iexscan", Red::exscan, sendbuf, recvbuf, count, datatype, op, 0, comm, request);
 }
 
 int PMPI_Ireduce_scatter(const void* sendbuf, void* recvbuf, const int recvcounts[], MPI_Datatype datatype,
                          MPI_Op op, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ireduce_scatter", comm, request)) return rc;
   if (recvcounts == nullptr) return report("MPI_Ireduce_scatter", comm, null_arg("recvcounts"));
   return reduce_scatter("MPI_Ireduce_scatter", sendbuf, recvbuf, 0, recvcounts, datatype, op, comm, request);
@@ -1007,6 +1042,7 @@ int PMPI_Ireduce_scatter(const void* sendbuf, void* recvbuf, const int recvcount
 
 int PMPI_Ireduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op,
                                MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ireduce_scatter_block", comm, request)) return rc;
   return reduce_scatter("MPI_Ireduce_scatter_block", sendbuf, recvbuf, recvcount, nullptr, datatype, op, comm,
                         request);

@@ -118,18 +118,21 @@ int need_request(const char* fn, MPI_Comm comm, MPI_Request* request) {
 
 int PMPI_Neighbor_allgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                             MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return neighbor("MPI_Neighbor_allgather", Form::allgather, sendbuf, sendcount, nullptr, nullptr, nullptr, sendtype,
                   nullptr, recvbuf, recvcount, nullptr, nullptr, nullptr, recvtype, nullptr, comm, nullptr);
 }
 
 int PMPI_Neighbor_allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
                              const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return neighbor("MPI_Neighbor_allgatherv", Form::allgatherv, sendbuf, sendcount, nullptr, nullptr, nullptr,
                   sendtype, nullptr, recvbuf, 0, recvcounts, displs, nullptr, recvtype, nullptr, comm, nullptr);
 }
 
 int PMPI_Neighbor_alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                            MPI_Datatype recvtype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return neighbor("MPI_Neighbor_alltoall", Form::alltoall, sendbuf, sendcount, nullptr, nullptr, nullptr, sendtype,
                   nullptr, recvbuf, recvcount, nullptr, nullptr, nullptr, recvtype, nullptr, comm, nullptr);
 }
@@ -137,6 +140,7 @@ int PMPI_Neighbor_alltoall(const void* sendbuf, int sendcount, MPI_Datatype send
 int PMPI_Neighbor_alltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                             void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype,
                             MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return neighbor("MPI_Neighbor_alltoallv", Form::alltoallv, sendbuf, 0, sendcounts, nullptr, sdispls, sendtype,
                   nullptr, recvbuf, 0, recvcounts, rdispls, nullptr, recvtype, nullptr, comm, nullptr);
 }
@@ -144,12 +148,14 @@ int PMPI_Neighbor_alltoallv(const void* sendbuf, const int sendcounts[], const i
 int PMPI_Neighbor_alltoallw(const void* sendbuf, const int sendcounts[], const MPI_Aint sdispls[],
                             const MPI_Datatype sendtypes[], void* recvbuf, const int recvcounts[],
                             const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return neighbor("MPI_Neighbor_alltoallw", Form::alltoallw, sendbuf, 0, sendcounts, sdispls, nullptr, MPI_DATATYPE_NULL,
                   sendtypes, recvbuf, 0, recvcounts, nullptr, rdispls, MPI_DATATYPE_NULL, recvtypes, comm, nullptr);
 }
 
 int PMPI_Ineighbor_allgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                              MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ineighbor_allgather", comm, request)) return rc;
   return neighbor("MPI_Ineighbor_allgather", Form::allgather, sendbuf, sendcount, nullptr, nullptr, nullptr, sendtype,
                   nullptr, recvbuf, recvcount, nullptr, nullptr, nullptr, recvtype, nullptr, comm, request);
@@ -158,6 +164,7 @@ int PMPI_Ineighbor_allgather(const void* sendbuf, int sendcount, MPI_Datatype se
 int PMPI_Ineighbor_allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
                               const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm,
                               MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ineighbor_allgatherv", comm, request)) return rc;
   return neighbor("MPI_Ineighbor_allgatherv", Form::allgatherv, sendbuf, sendcount, nullptr, nullptr, nullptr,
                   sendtype, nullptr, recvbuf, 0, recvcounts, displs, nullptr, recvtype, nullptr, comm, request);
@@ -165,6 +172,7 @@ int PMPI_Ineighbor_allgatherv(const void* sendbuf, int sendcount, MPI_Datatype s
 
 int PMPI_Ineighbor_alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                             MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ineighbor_alltoall", comm, request)) return rc;
   return neighbor("MPI_Ineighbor_alltoall", Form::alltoall, sendbuf, sendcount, nullptr, nullptr, nullptr, sendtype,
                   nullptr, recvbuf, recvcount, nullptr, nullptr, nullptr, recvtype, nullptr, comm, request);
@@ -173,6 +181,7 @@ int PMPI_Ineighbor_alltoall(const void* sendbuf, int sendcount, MPI_Datatype sen
 int PMPI_Ineighbor_alltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                              void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype,
                              MPI_Comm comm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ineighbor_alltoallv", comm, request)) return rc;
   return neighbor("MPI_Ineighbor_alltoallv", Form::alltoallv, sendbuf, 0, sendcounts, nullptr, sdispls, sendtype,
                   nullptr, recvbuf, 0, recvcounts, rdispls, nullptr, recvtype, nullptr, comm, request);
@@ -182,6 +191,7 @@ int PMPI_Ineighbor_alltoallw(const void* sendbuf, const int sendcounts[], const 
                              const MPI_Datatype sendtypes[], void* recvbuf, const int recvcounts[],
                              const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm,
                              MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (int rc = need_request("MPI_Ineighbor_alltoallw", comm, request)) return rc;
   return neighbor("MPI_Ineighbor_alltoallw", Form::alltoallw, sendbuf, 0, sendcounts, sdispls, nullptr,
                   MPI_DATATYPE_NULL, sendtypes, recvbuf, 0, recvcounts, nullptr, rdispls, MPI_DATATYPE_NULL, recvtypes,

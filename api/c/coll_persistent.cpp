@@ -35,6 +35,7 @@ int make_persistent_coll(const char* fn, MPI_Comm comm, MPI_Request* request,
 
 
 int PMPI_Allgather_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Allgather_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iallgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, inner);
@@ -42,6 +43,7 @@ int PMPI_Allgather_init(const void *sendbuf, int sendcount, MPI_Datatype sendtyp
 }
 
 int PMPI_Allgatherv_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Allgatherv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iallgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm, inner);
@@ -49,6 +51,7 @@ int PMPI_Allgatherv_init(const void *sendbuf, int sendcount, MPI_Datatype sendty
 }
 
 int PMPI_Allreduce_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Allreduce_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iallreduce(sendbuf, recvbuf, count, datatype, op, comm, inner);
@@ -56,6 +59,7 @@ int PMPI_Allreduce_init(const void *sendbuf, void *recvbuf, int count, MPI_Datat
 }
 
 int PMPI_Alltoall_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Alltoall_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ialltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, inner);
@@ -63,6 +67,7 @@ int PMPI_Alltoall_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype
 }
 
 int PMPI_Alltoallv_init(const void *sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Alltoallv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ialltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype, comm, inner);
@@ -70,6 +75,7 @@ int PMPI_Alltoallv_init(const void *sendbuf, const int sendcounts[], const int s
 }
 
 int PMPI_Alltoallw_init(const void *sendbuf, const int sendcounts[], const int sdispls[], const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Alltoallw_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ialltoallw(sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes, comm, inner);
@@ -77,6 +83,7 @@ int PMPI_Alltoallw_init(const void *sendbuf, const int sendcounts[], const int s
 }
 
 int PMPI_Barrier_init(MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Barrier_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ibarrier(comm, inner);
@@ -84,6 +91,7 @@ int PMPI_Barrier_init(MPI_Comm comm, MPI_Info info, MPI_Request *request) {
 }
 
 int PMPI_Bcast_init(void *buffer, int count, MPI_Datatype datatype, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Bcast_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ibcast(buffer, count, datatype, root, comm, inner);
@@ -91,6 +99,7 @@ int PMPI_Bcast_init(void *buffer, int count, MPI_Datatype datatype, int root, MP
 }
 
 int PMPI_Exscan_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Exscan_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iexscan(sendbuf, recvbuf, count, datatype, op, comm, inner);
@@ -98,6 +107,7 @@ int PMPI_Exscan_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype
 }
 
 int PMPI_Gather_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Gather_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Igather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm, inner);
@@ -105,6 +115,7 @@ int PMPI_Gather_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, 
 }
 
 int PMPI_Gatherv_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Gatherv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Igatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm, inner);
@@ -112,6 +123,7 @@ int PMPI_Gatherv_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
 }
 
 int PMPI_Reduce_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Reduce_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ireduce(sendbuf, recvbuf, count, datatype, op, root, comm, inner);
@@ -119,6 +131,7 @@ int PMPI_Reduce_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype
 }
 
 int PMPI_Reduce_scatter_block_init(const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Reduce_scatter_block_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ireduce_scatter_block(sendbuf, recvbuf, recvcount, datatype, op, comm, inner);
@@ -126,6 +139,7 @@ int PMPI_Reduce_scatter_block_init(const void *sendbuf, void *recvbuf, int recvc
 }
 
 int PMPI_Reduce_scatter_init(const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Reduce_scatter_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ireduce_scatter(sendbuf, recvbuf, recvcounts, datatype, op, comm, inner);
@@ -133,6 +147,7 @@ int PMPI_Reduce_scatter_init(const void *sendbuf, void *recvbuf, const int recvc
 }
 
 int PMPI_Scan_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Scan_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iscan(sendbuf, recvbuf, count, datatype, op, comm, inner);
@@ -140,6 +155,7 @@ int PMPI_Scan_init(const void *sendbuf, void *recvbuf, int count, MPI_Datatype d
 }
 
 int PMPI_Scatter_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Scatter_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iscatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm, inner);
@@ -147,6 +163,7 @@ int PMPI_Scatter_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
 }
 
 int PMPI_Scatterv_init(const void *sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Scatterv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Iscatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm, inner);
@@ -154,6 +171,7 @@ int PMPI_Scatterv_init(const void *sendbuf, const int sendcounts[], const int di
 }
 
 int PMPI_Neighbor_allgather_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Neighbor_allgather_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ineighbor_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, inner);
@@ -161,6 +179,7 @@ int PMPI_Neighbor_allgather_init(const void *sendbuf, int sendcount, MPI_Datatyp
 }
 
 int PMPI_Neighbor_allgatherv_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Neighbor_allgatherv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ineighbor_allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm, inner);
@@ -168,6 +187,7 @@ int PMPI_Neighbor_allgatherv_init(const void *sendbuf, int sendcount, MPI_Dataty
 }
 
 int PMPI_Neighbor_alltoall_init(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Neighbor_alltoall_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ineighbor_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, inner);
@@ -175,6 +195,7 @@ int PMPI_Neighbor_alltoall_init(const void *sendbuf, int sendcount, MPI_Datatype
 }
 
 int PMPI_Neighbor_alltoallv_init(const void *sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype, void *recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Neighbor_alltoallv_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ineighbor_alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype, comm, inner);
@@ -182,6 +203,7 @@ int PMPI_Neighbor_alltoallv_init(const void *sendbuf, const int sendcounts[], co
 }
 
 int PMPI_Neighbor_alltoallw_init(const void *sendbuf, const int sendcounts[], const MPI_Aint sdispls[], const MPI_Datatype sendtypes[], void *recvbuf, const int recvcounts[], const MPI_Aint rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm, MPI_Info info, MPI_Request *request) {
+  PARLEY_API_LOCK();
   (void)info;
   return parley::c::make_persistent_coll("MPI_Neighbor_alltoallw_init", comm, request, [=](MPI_Request* inner) {
     return PMPI_Ineighbor_alltoallw(sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes, comm, inner);

@@ -126,6 +126,7 @@ void copy_name(const std::string& name, char* out, int* resultlen) {
 }  // namespace
 
 int PMPI_Comm_size(MPI_Comm comm, int* size) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_size", comm, [&](Communicator& c) {
     if (size == nullptr) return parley::c::null_arg("size");
     *size = c.local_size();
@@ -134,6 +135,7 @@ int PMPI_Comm_size(MPI_Comm comm, int* size) {
 }
 
 int PMPI_Comm_rank(MPI_Comm comm, int* rank) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_rank", comm, [&](Communicator& c) {
     if (rank == nullptr) return parley::c::null_arg("rank");
     *rank = c.rank();
@@ -142,6 +144,7 @@ int PMPI_Comm_rank(MPI_Comm comm, int* rank) {
 }
 
 int PMPI_Comm_get_name(MPI_Comm comm, char* comm_name, int* resultlen) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_get_name", comm, [&](Communicator& c) {
     if (comm_name == nullptr) return parley::c::null_arg("comm_name");
     if (resultlen == nullptr) return parley::c::null_arg("resultlen");
@@ -151,6 +154,7 @@ int PMPI_Comm_get_name(MPI_Comm comm, char* comm_name, int* resultlen) {
 }
 
 int PMPI_Comm_set_name(MPI_Comm comm, const char* comm_name) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_set_name", comm, [&](Communicator& c) {
     if (comm_name == nullptr) return parley::c::null_arg("comm_name");
     // Longer names are truncated, as the standard allows.
@@ -160,6 +164,7 @@ int PMPI_Comm_set_name(MPI_Comm comm, const char* comm_name) {
 }
 
 int PMPI_Comm_test_inter(MPI_Comm comm, int* flag) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_test_inter", comm, [&](Communicator& c) {
     if (flag == nullptr) return parley::c::null_arg("flag");
     *flag = c.is_inter() ? 1 : 0;
@@ -168,6 +173,7 @@ int PMPI_Comm_test_inter(MPI_Comm comm, int* flag) {
 }
 
 int PMPI_Comm_group(MPI_Comm comm, MPI_Group* group) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_group", comm, [&](Communicator& c) {
     if (group == nullptr) return parley::c::null_arg("group");
     *group = parley::c::register_group(c.group());
@@ -176,6 +182,7 @@ int PMPI_Comm_group(MPI_Comm comm, MPI_Group* group) {
 }
 
 int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int* result) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_compare";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* a = parley::c::lookup_comm(comm1);
@@ -206,6 +213,7 @@ int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int* result) {
 }
 
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_dup";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* c = parley::c::lookup_comm(comm);
@@ -222,6 +230,7 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm* newcomm) {
 }
 
 int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_dup_with_info";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* c = parley::c::lookup_comm(comm);
@@ -240,6 +249,7 @@ int PMPI_Comm_dup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm* newcomm) {
 }
 
 int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm* newcomm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_idup";
   if (request == nullptr) return report(fn, comm, parley::c::null_arg("request"));
   // Completes at once: the dup is done here and the request handed back
@@ -257,6 +267,7 @@ int PMPI_Comm_idup(MPI_Comm comm, MPI_Comm* newcomm, MPI_Request* request) {
 }
 
 int PMPI_Comm_free(MPI_Comm* comm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_free";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (comm == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("comm"));
@@ -275,6 +286,7 @@ int PMPI_Comm_free(MPI_Comm* comm) {
 int PMPI_Comm_disconnect(MPI_Comm* comm) { return PMPI_Comm_free(comm); }
 
 int PMPI_Comm_set_info(MPI_Comm comm, MPI_Info info) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_set_info", comm, [&](Communicator& c) {
     auto* list = parley::c::lookup_info(info);
     if (list == nullptr && info != MPI_INFO_NULL) return parley::c::invalid_info(info);
@@ -292,6 +304,7 @@ int PMPI_Comm_set_info(MPI_Comm comm, MPI_Info info) {
 }
 
 int PMPI_Comm_get_info(MPI_Comm comm, MPI_Info* info_used) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Comm_get_info", comm, [&](Communicator& c) {
     if (info_used == nullptr) return parley::c::null_arg("info_used");
     *info_used = parley::c::register_info(c.hints());
@@ -300,6 +313,7 @@ int PMPI_Comm_get_info(MPI_Comm comm, MPI_Info* info_used) {
 }
 
 int PMPI_Comm_idup_with_info(MPI_Comm comm, MPI_Info info, MPI_Comm* newcomm, MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_idup_with_info";
   if (request == nullptr) return report(fn, comm, parley::c::null_arg("request"));
   // As MPI_Comm_idup: done at once, with an already-complete request.

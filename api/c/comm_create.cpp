@@ -31,6 +31,7 @@ int fail(const char* fn, MPI_Comm comm, Communicator* c, const Status& st) {
 }  // namespace
 
 int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_split";
   Communicator* c = nullptr;
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);
@@ -41,6 +42,7 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm* newcomm) {
 }
 
 int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_split_type";
   Communicator* c = nullptr;
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);
@@ -65,6 +67,7 @@ int PMPI_Comm_split_type(MPI_Comm comm, int split_type, int key, MPI_Info info, 
 }
 
 int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_create";
   Communicator* c = nullptr;
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);
@@ -77,6 +80,7 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm* newcomm) {
 }
 
 int PMPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_create_group";
   Communicator* c = nullptr;
   if (Status st = check_parent(comm, c, newcomm); !st) return fail(fn, comm, c, st);

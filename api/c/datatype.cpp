@@ -423,41 +423,50 @@ int resized_body(const char* fn, MPI_Datatype oldtype, D lb, D extent, MPI_Datat
 }  // namespace
 
 int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return contiguous_body("MPI_Type_contiguous", count, oldtype, newtype, false);
 }
 int PMPI_Type_contiguous_c(MPI_Count count, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return contiguous_body("MPI_Type_contiguous_c", count, oldtype, newtype, true);
 }
 
 int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return vector_body("MPI_Type_vector", false, count, blocklength, stride, oldtype, newtype, false);
 }
 int PMPI_Type_vector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride, MPI_Datatype oldtype,
                        MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return vector_body("MPI_Type_vector_c", false, count, blocklength, stride, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                              MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return vector_body("MPI_Type_create_hvector", true, count, blocklength, stride, oldtype, newtype, false);
 }
 int PMPI_Type_create_hvector_c(MPI_Count count, MPI_Count blocklength, MPI_Count stride, MPI_Datatype oldtype,
                                MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return vector_body("MPI_Type_create_hvector_c", true, count, blocklength, stride, oldtype, newtype, true);
 }
 
 int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                       MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return PMPI_Type_create_hvector(count, blocklength, stride, oldtype, newtype);
 }
 
 int PMPI_Type_indexed(int count, const int array_of_blocklengths[], const int array_of_displacements[],
                       MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_body("MPI_Type_indexed", false, count, array_of_blocklengths, array_of_displacements, oldtype,
                       newtype, false);
 }
 int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                         const MPI_Count array_of_displacements[], MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_body("MPI_Type_indexed_c", false, count, array_of_blocklengths, array_of_displacements,
                       oldtype, newtype, true);
 }
@@ -465,41 +474,48 @@ int PMPI_Type_indexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[]
 int PMPI_Type_create_hindexed(int count, const int array_of_blocklengths[],
                               const MPI_Aint array_of_displacements[], MPI_Datatype oldtype,
                               MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_body("MPI_Type_create_hindexed", true, count, array_of_blocklengths, array_of_displacements,
                       oldtype, newtype, false);
 }
 int PMPI_Type_create_hindexed_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                                 const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
                                 MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_body("MPI_Type_create_hindexed_c", true, count, array_of_blocklengths, array_of_displacements,
                       oldtype, newtype, true);
 }
 
 int PMPI_Type_hindexed(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
                        MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return PMPI_Type_create_hindexed(count, array_of_blocklengths, array_of_displacements, oldtype, newtype);
 }
 
 int PMPI_Type_create_indexed_block(int count, int blocklength, const int array_of_displacements[],
                                    MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_block_body("MPI_Type_create_indexed_block", false, count, blocklength, array_of_displacements,
                             oldtype, newtype, false);
 }
 int PMPI_Type_create_indexed_block_c(MPI_Count count, MPI_Count blocklength,
                                      const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
                                      MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_block_body("MPI_Type_create_indexed_block_c", false, count, blocklength,
                             array_of_displacements, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint array_of_displacements[],
                                     MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_block_body("MPI_Type_create_hindexed_block", true, count, blocklength, array_of_displacements,
                             oldtype, newtype, false);
 }
 int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
                                       const MPI_Count array_of_displacements[], MPI_Datatype oldtype,
                                       MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return indexed_block_body("MPI_Type_create_hindexed_block_c", true, count, blocklength,
                             array_of_displacements, oldtype, newtype, true);
 }
@@ -507,18 +523,21 @@ int PMPI_Type_create_hindexed_block_c(MPI_Count count, MPI_Count blocklength,
 int PMPI_Type_create_struct(int count, const int array_of_blocklengths[],
                             const MPI_Aint array_of_displacements[], const MPI_Datatype array_of_types[],
                             MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return struct_body("MPI_Type_create_struct", count, array_of_blocklengths, array_of_displacements,
                      array_of_types, newtype, false);
 }
 int PMPI_Type_create_struct_c(MPI_Count count, const MPI_Count array_of_blocklengths[],
                               const MPI_Count array_of_displacements[], const MPI_Datatype array_of_types[],
                               MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return struct_body("MPI_Type_create_struct_c", count, array_of_blocklengths, array_of_displacements,
                      array_of_types, newtype, true);
 }
 
 int PMPI_Type_struct(int count, int array_of_blocklengths[], MPI_Aint array_of_displacements[],
                      MPI_Datatype array_of_types[], MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return PMPI_Type_create_struct(count, array_of_blocklengths, array_of_displacements, array_of_types,
                                  newtype);
 }
@@ -526,12 +545,14 @@ int PMPI_Type_struct(int count, int array_of_blocklengths[], MPI_Aint array_of_d
 int PMPI_Type_create_subarray(int ndims, const int array_of_sizes[], const int array_of_subsizes[],
                               const int array_of_starts[], int order, MPI_Datatype oldtype,
                               MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return subarray_body("MPI_Type_create_subarray", ndims, array_of_sizes, array_of_subsizes, array_of_starts,
                        order, oldtype, newtype, false);
 }
 int PMPI_Type_create_subarray_c(int ndims, const MPI_Count array_of_sizes[], const MPI_Count array_of_subsizes[],
                                 const MPI_Count array_of_starts[], int order, MPI_Datatype oldtype,
                                 MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return subarray_body("MPI_Type_create_subarray_c", ndims, array_of_sizes, array_of_subsizes, array_of_starts,
                        order, oldtype, newtype, true);
 }
@@ -540,6 +561,7 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int array_of_gs
                             const int array_of_distribs[], const int array_of_dargs[],
                             const int array_of_psizes[], int order, MPI_Datatype oldtype,
                             MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return darray_body("MPI_Type_create_darray", size, rank, ndims, array_of_gsizes, array_of_distribs,
                      array_of_dargs, array_of_psizes, order, oldtype, newtype, false);
 }
@@ -547,18 +569,22 @@ int PMPI_Type_create_darray_c(int size, int rank, int ndims, const MPI_Count arr
                               const int array_of_distribs[], const int array_of_dargs[],
                               const int array_of_psizes[], int order, MPI_Datatype oldtype,
                               MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return darray_body("MPI_Type_create_darray_c", size, rank, ndims, array_of_gsizes, array_of_distribs,
                      array_of_dargs, array_of_psizes, order, oldtype, newtype, true);
 }
 
 int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return resized_body("MPI_Type_create_resized", oldtype, lb, extent, newtype, false);
 }
 int PMPI_Type_create_resized_c(MPI_Datatype oldtype, MPI_Count lb, MPI_Count extent, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return resized_body("MPI_Type_create_resized_c", oldtype, lb, extent, newtype, true);
 }
 
 int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_dup";
   dt::Type* old = nullptr;
   if (Status st = check_ctor(0, oldtype, newtype, &old); !st) return report(fn, kWorld, st);
@@ -607,6 +633,7 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype* newtype) {
 // ---- commit / free ------------------------------------------------------------------
 
 int PMPI_Type_commit(MPI_Datatype* datatype) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_commit";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (datatype == nullptr) return report(fn, kWorld, null_arg("datatype"));
@@ -617,6 +644,7 @@ int PMPI_Type_commit(MPI_Datatype* datatype) {
 }
 
 int PMPI_Type_free(MPI_Datatype* datatype) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_free";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (datatype == nullptr) return report(fn, kWorld, null_arg("datatype"));
@@ -667,20 +695,24 @@ int query(const char* fn, MPI_Datatype datatype,
 }  // namespace
 
 int PMPI_Type_size(MPI_Datatype datatype, int* size) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_size", datatype, {{size, "size"}}, [&](const dt::Type& t) {
     *size = t.size() > INT_MAX ? MPI_UNDEFINED : static_cast<int>(t.size());
   });
 }
 
 int PMPI_Type_size_x(MPI_Datatype datatype, MPI_Count* size) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_size_x", datatype, {{size, "size"}}, [&](const dt::Type& t) { *size = t.size(); });
 }
 
 int PMPI_Type_size_c(MPI_Datatype datatype, MPI_Count* size) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_size_c", datatype, {{size, "size"}}, [&](const dt::Type& t) { *size = t.size(); });
 }
 
 int PMPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint* lb, MPI_Aint* extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_extent", datatype, {{lb, "lb"}, {extent, "extent"}}, [&](const dt::Type& t) {
     *lb = t.lb();
     *extent = t.extent();
@@ -688,6 +720,7 @@ int PMPI_Type_get_extent(MPI_Datatype datatype, MPI_Aint* lb, MPI_Aint* extent) 
 }
 
 int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count* lb, MPI_Count* extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_extent_x", datatype, {{lb, "lb"}, {extent, "extent"}}, [&](const dt::Type& t) {
     *lb = t.lb();
     *extent = t.extent();
@@ -695,6 +728,7 @@ int PMPI_Type_get_extent_x(MPI_Datatype datatype, MPI_Count* lb, MPI_Count* exte
 }
 
 int PMPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count* lb, MPI_Count* extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_extent_c", datatype, {{lb, "lb"}, {extent, "extent"}}, [&](const dt::Type& t) {
     *lb = t.lb();
     *extent = t.extent();
@@ -702,6 +736,7 @@ int PMPI_Type_get_extent_c(MPI_Datatype datatype, MPI_Count* lb, MPI_Count* exte
 }
 
 int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint* true_lb, MPI_Aint* true_extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_true_extent", datatype, {{true_lb, "true_lb"}, {true_extent, "true_extent"}},
                [&](const dt::Type& t) {
                  *true_lb = t.true_lb();
@@ -710,6 +745,7 @@ int PMPI_Type_get_true_extent(MPI_Datatype datatype, MPI_Aint* true_lb, MPI_Aint
 }
 
 int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count* true_lb, MPI_Count* true_extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_true_extent_x", datatype, {{true_lb, "true_lb"}, {true_extent, "true_extent"}},
                [&](const dt::Type& t) {
                  *true_lb = t.true_lb();
@@ -718,6 +754,7 @@ int PMPI_Type_get_true_extent_x(MPI_Datatype datatype, MPI_Count* true_lb, MPI_C
 }
 
 int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count* true_lb, MPI_Count* true_extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_true_extent_c", datatype, {{true_lb, "true_lb"}, {true_extent, "true_extent"}},
                [&](const dt::Type& t) {
                  *true_lb = t.true_lb();
@@ -726,16 +763,19 @@ int PMPI_Type_get_true_extent_c(MPI_Datatype datatype, MPI_Count* true_lb, MPI_C
 }
 
 int PMPI_Type_extent(MPI_Datatype datatype, MPI_Aint* extent) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_extent", datatype, {{extent, "extent"}},
                [&](const dt::Type& t) { *extent = t.extent(); });
 }
 
 int PMPI_Type_lb(MPI_Datatype datatype, MPI_Aint* displacement) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_lb", datatype, {{displacement, "displacement"}},
                [&](const dt::Type& t) { *displacement = t.lb(); });
 }
 
 int PMPI_Type_ub(MPI_Datatype datatype, MPI_Aint* displacement) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_ub", datatype, {{displacement, "displacement"}},
                [&](const dt::Type& t) { *displacement = t.ub(); });
 }
@@ -816,12 +856,14 @@ int contents_body(const char* fn, bool c_form, MPI_Datatype datatype, C max_inte
 
 int PMPI_Type_get_envelope(MPI_Datatype datatype, int* num_integers, int* num_addresses, int* num_datatypes,
                            int* combiner) {
+  PARLEY_API_LOCK();
   return envelope_body<int>("MPI_Type_get_envelope", false, datatype, num_integers, num_addresses, nullptr,
                             num_datatypes, combiner);
 }
 
 int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count* num_integers, MPI_Count* num_addresses,
                              MPI_Count* num_large_counts, MPI_Count* num_datatypes, int* combiner) {
+  PARLEY_API_LOCK();
   return envelope_body<MPI_Count>("MPI_Type_get_envelope_c", true, datatype, num_integers, num_addresses,
                                   num_large_counts, num_datatypes, combiner);
 }
@@ -829,6 +871,7 @@ int PMPI_Type_get_envelope_c(MPI_Datatype datatype, MPI_Count* num_integers, MPI
 int PMPI_Type_get_contents(MPI_Datatype datatype, int max_integers, int max_addresses, int max_datatypes,
                            int array_of_integers[], MPI_Aint array_of_addresses[],
                            MPI_Datatype array_of_datatypes[]) {
+  PARLEY_API_LOCK();
   return contents_body<int>("MPI_Type_get_contents", false, datatype, max_integers, max_addresses, 0,
                             max_datatypes, array_of_integers, array_of_addresses, nullptr, array_of_datatypes);
 }
@@ -837,6 +880,7 @@ int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers, MPI_
                              MPI_Count max_large_counts, MPI_Count max_datatypes, int array_of_integers[],
                              MPI_Aint array_of_addresses[], MPI_Count array_of_large_counts[],
                              MPI_Datatype array_of_datatypes[]) {
+  PARLEY_API_LOCK();
   return contents_body<MPI_Count>("MPI_Type_get_contents_c", true, datatype, max_integers, max_addresses,
                                   max_large_counts, max_datatypes, array_of_integers, array_of_addresses,
                                   array_of_large_counts, array_of_datatypes);
@@ -845,6 +889,7 @@ int PMPI_Type_get_contents_c(MPI_Datatype datatype, MPI_Count max_integers, MPI_
 // ---- names -------------------------------------------------------------------------------
 
 int PMPI_Type_set_name(MPI_Datatype datatype, const char* type_name) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_set_name";
   if (type_name == nullptr) return report(fn, kWorld, null_arg("type_name"));
   return query(fn, datatype, {}, [&](dt::Type& t) {
@@ -853,6 +898,7 @@ int PMPI_Type_set_name(MPI_Datatype datatype, const char* type_name) {
 }
 
 int PMPI_Type_get_name(MPI_Datatype datatype, char* type_name, int* resultlen) {
+  PARLEY_API_LOCK();
   return query("MPI_Type_get_name", datatype, {{type_name, "type_name"}, {resultlen, "resultlen"}},
                [&](const dt::Type& t) {
                  const std::string& n = t.name();
@@ -864,6 +910,7 @@ int PMPI_Type_get_name(MPI_Datatype datatype, char* type_name, int* resultlen) {
 }
 
 int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype* datatype) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_match_size";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (datatype == nullptr) return report(fn, kWorld, null_arg("datatype"));
@@ -894,6 +941,7 @@ int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype* datatype) {
 // ---- addresses --------------------------------------------------------------------------
 
 int PMPI_Get_address(const void* location, MPI_Aint* address) {
+  PARLEY_API_LOCK();
   if (address == nullptr) return report("MPI_Get_address", kWorld, null_arg("address"));
   *address = static_cast<MPI_Aint>(reinterpret_cast<uintptr_t>(location));
   return MPI_SUCCESS;
@@ -914,6 +962,7 @@ MPI_Aint PMPI_Aint_diff(MPI_Aint addr1, MPI_Aint addr2) {
 int PMPI_Type_create_keyval(MPI_Type_copy_attr_function* type_copy_attr_fn,
                             MPI_Type_delete_attr_function* type_delete_attr_fn, int* type_keyval,
                             void* extra_state) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_create_keyval";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (type_keyval == nullptr) return report(fn, kWorld, null_arg("type_keyval"));
@@ -926,6 +975,7 @@ int PMPI_Type_create_keyval(MPI_Type_copy_attr_function* type_copy_attr_fn,
 }
 
 int PMPI_Type_free_keyval(int* type_keyval) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_free_keyval";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (type_keyval == nullptr) return report(fn, kWorld, null_arg("type_keyval"));
@@ -940,6 +990,7 @@ int PMPI_Type_free_keyval(int* type_keyval) {
 }
 
 int PMPI_Type_set_attr(MPI_Datatype datatype, int type_keyval, void* attribute_val) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_set_attr";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   dt::Type* t = nullptr;
@@ -967,6 +1018,7 @@ int PMPI_Type_set_attr(MPI_Datatype datatype, int type_keyval, void* attribute_v
 }
 
 int PMPI_Type_get_attr(MPI_Datatype datatype, int type_keyval, void* attribute_val, int* flag) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_get_attr";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   dt::Type* t = nullptr;
@@ -986,6 +1038,7 @@ int PMPI_Type_get_attr(MPI_Datatype datatype, int type_keyval, void* attribute_v
 }
 
 int PMPI_Type_delete_attr(MPI_Datatype datatype, int type_keyval) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_delete_attr";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   dt::Type* t = nullptr;

@@ -28,12 +28,14 @@ int init(const char* fn, int required, int* provided) {
 }  // namespace
 
 int PMPI_Init(int* argc, char*** argv) {
+  PARLEY_API_LOCK();
   (void)argc;
   (void)argv;
   return init("MPI_Init", MPI_THREAD_SINGLE, nullptr);
 }
 
 int PMPI_Init_thread(int* argc, char*** argv, int required, int* provided) {
+  PARLEY_API_LOCK();
   (void)argc;
   (void)argv;
   if (provided == nullptr) return report("MPI_Init_thread", MPI_COMM_WORLD, parley::c::null_arg("provided"));
@@ -41,6 +43,7 @@ int PMPI_Init_thread(int* argc, char*** argv, int required, int* provided) {
 }
 
 int PMPI_Finalize(void) {
+  PARLEY_API_LOCK();
   Runtime::get().set_current_call("MPI_Finalize");
   // Buffered sends still in flight complete before the transports close.
   if (Runtime::get().initialized() && !Runtime::get().finalized()) parley::c::bsend_flush();
@@ -78,6 +81,7 @@ int PMPI_Is_thread_main(int* flag) {
 }
 
 int PMPI_Abort(MPI_Comm comm, int errorcode) {
+  PARLEY_API_LOCK();
   const auto& job = Runtime::get().job();
   if (parley::c::lookup_comm(comm) == nullptr && comm != MPI_COMM_NULL) {
     // An invalid communicator must not keep the job alive: abort everything.
@@ -96,6 +100,7 @@ int PMPI_Abort(MPI_Comm comm, int errorcode) {
 }
 
 int PMPI_Get_processor_name(char* name, int* resultlen) {
+  PARLEY_API_LOCK();
   if (name == nullptr) return report("MPI_Get_processor_name", MPI_COMM_WORLD, parley::c::null_arg("name"));
   if (resultlen == nullptr) return report("MPI_Get_processor_name", MPI_COMM_WORLD, parley::c::null_arg("resultlen"));
   std::string host = Runtime::get().job().hostname;

@@ -212,6 +212,7 @@ extern "C" void parley_not_implemented_fatal(const char* function_name) {
 }
 
 int PMPI_Error_class(int errorcode, int* errorclass) {
+  PARLEY_API_LOCK();
   if (errorclass == nullptr) return report("MPI_Error_class", MPI_COMM_WORLD, parley::c::null_arg("errorclass"));
   if (!parley::errors::is_valid_code(errorcode))
     return report("MPI_Error_class", MPI_COMM_WORLD,
@@ -221,6 +222,7 @@ int PMPI_Error_class(int errorcode, int* errorclass) {
 }
 
 int PMPI_Error_string(int errorcode, char* string, int* resultlen) {
+  PARLEY_API_LOCK();
   if (string == nullptr) return report("MPI_Error_string", MPI_COMM_WORLD, parley::c::null_arg("string"));
   if (resultlen == nullptr) return report("MPI_Error_string", MPI_COMM_WORLD, parley::c::null_arg("resultlen"));
   if (!parley::errors::is_valid_code(errorcode))
@@ -235,6 +237,7 @@ int PMPI_Error_string(int errorcode, char* string, int* resultlen) {
 }
 
 int PMPI_Add_error_class(int* errorclass) {
+  PARLEY_API_LOCK();
   if (errorclass == nullptr) return report("MPI_Add_error_class", MPI_COMM_WORLD, parley::c::null_arg("errorclass"));
   auto r = parley::errors::add_error_class();
   if (!r.is_ok()) return report("MPI_Add_error_class", MPI_COMM_WORLD, r.status());
@@ -243,6 +246,7 @@ int PMPI_Add_error_class(int* errorclass) {
 }
 
 int PMPI_Add_error_code(int errorclass, int* errorcode) {
+  PARLEY_API_LOCK();
   if (errorcode == nullptr) return report("MPI_Add_error_code", MPI_COMM_WORLD, parley::c::null_arg("errorcode"));
   auto r = parley::errors::add_error_code(errorclass);
   if (!r.is_ok()) return report("MPI_Add_error_code", MPI_COMM_WORLD, r.status());
@@ -251,6 +255,7 @@ int PMPI_Add_error_code(int errorclass, int* errorcode) {
 }
 
 int PMPI_Add_error_string(int errorcode, const char* string) {
+  PARLEY_API_LOCK();
   if (string == nullptr) return report("MPI_Add_error_string", MPI_COMM_WORLD, parley::c::null_arg("string"));
   if (Status st = parley::errors::set_error_string(errorcode, string); !st)
     return report("MPI_Add_error_string", MPI_COMM_WORLD, st);
@@ -258,6 +263,7 @@ int PMPI_Add_error_string(int errorcode, const char* string) {
 }
 
 int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_set_errhandler";
   parley::Communicator* c = parley::c::lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
@@ -268,6 +274,7 @@ int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler) {
 }
 
 int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_get_errhandler";
   parley::Communicator* c = parley::c::lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
@@ -277,6 +284,7 @@ int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler* errhandler) {
 }
 
 int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function* comm_errhandler_fn, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_create_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (comm_errhandler_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("comm_errhandler_fn"));
@@ -286,6 +294,7 @@ int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function* comm_errhandler_fn
 }
 
 int PMPI_Errhandler_free(MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Errhandler_free";
   if (errhandler == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("errhandler"));
   if (!parley::c::is_valid_errhandler(*errhandler))
@@ -298,6 +307,7 @@ int PMPI_Errhandler_free(MPI_Errhandler* errhandler) {
 }
 
 int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_call_errhandler";
   parley::Communicator* c = parley::c::lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::invalid_comm(comm));
@@ -308,6 +318,7 @@ int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode) {
 
 // The MPI-1 names, deprecated but still in MPICH's header.
 int PMPI_Errhandler_create(MPI_Comm_errhandler_function* comm_errhandler_fn, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   return PMPI_Comm_create_errhandler(comm_errhandler_fn, errhandler);
 }
 int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler) { return PMPI_Comm_set_errhandler(comm, errhandler); }
@@ -335,6 +346,7 @@ Status invalid_file() {
 }  // namespace
 
 int PMPI_Win_create_errhandler(MPI_Win_errhandler_function* win_errhandler_fn, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_create_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (win_errhandler_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("win_errhandler_fn"));
@@ -344,6 +356,7 @@ int PMPI_Win_create_errhandler(MPI_Win_errhandler_function* win_errhandler_fn, M
 }
 
 int PMPI_Win_set_errhandler(MPI_Win win, MPI_Errhandler errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_set_errhandler";
   (void)errhandler;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -351,6 +364,7 @@ int PMPI_Win_set_errhandler(MPI_Win win, MPI_Errhandler errhandler) {
 }
 
 int PMPI_Win_get_errhandler(MPI_Win win, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_get_errhandler";
   (void)errhandler;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -358,6 +372,7 @@ int PMPI_Win_get_errhandler(MPI_Win win, MPI_Errhandler* errhandler) {
 }
 
 int PMPI_Win_call_errhandler(MPI_Win win, int errorcode) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Win_call_errhandler";
   (void)errorcode;
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
@@ -365,6 +380,7 @@ int PMPI_Win_call_errhandler(MPI_Win win, int errorcode) {
 }
 
 int PMPI_File_create_errhandler(MPI_File_errhandler_function* file_errhandler_fn, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_File_create_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, MPI_FILE_NULL, st);
   if (file_errhandler_fn == nullptr)
@@ -375,6 +391,7 @@ int PMPI_File_create_errhandler(MPI_File_errhandler_function* file_errhandler_fn
 }
 
 int PMPI_File_set_errhandler(MPI_File file, MPI_Errhandler errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_File_set_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, file, st);
   if (file != MPI_FILE_NULL) return parley::c::report_file(fn, file, invalid_file());
@@ -385,6 +402,7 @@ int PMPI_File_set_errhandler(MPI_File file, MPI_Errhandler errhandler) {
 }
 
 int PMPI_File_get_errhandler(MPI_File file, MPI_Errhandler* errhandler) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_File_get_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, file, st);
   if (file != MPI_FILE_NULL) return parley::c::report_file(fn, file, invalid_file());
@@ -394,6 +412,7 @@ int PMPI_File_get_errhandler(MPI_File file, MPI_Errhandler* errhandler) {
 }
 
 int PMPI_File_call_errhandler(MPI_File fh, int errorcode) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_File_call_errhandler";
   if (Status st = parley::c::require_initialized(); !st) return parley::c::report_file(fn, fh, st);
   if (fh != MPI_FILE_NULL) return parley::c::report_file(fn, fh, invalid_file());

@@ -42,6 +42,7 @@ using namespace parley::c;
 
 int PMPI_Grequest_start(MPI_Grequest_query_function* query_fn, MPI_Grequest_free_function* free_fn,
                         MPI_Grequest_cancel_function* cancel_fn, void* extra_state, MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Grequest_start";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
@@ -57,6 +58,7 @@ int PMPI_Grequest_start(MPI_Grequest_query_function* query_fn, MPI_Grequest_free
 }
 
 int PMPI_Grequest_complete(MPI_Request request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Grequest_complete";
   Request* r = request == MPI_REQUEST_NULL ? nullptr : requests().lookup(request);
   if (r == nullptr && request != MPI_REQUEST_NULL) {

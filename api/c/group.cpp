@@ -97,6 +97,7 @@ int my_world() { return parley::Runtime::get().job().rank; }
 }  // namespace
 
 int PMPI_Group_size(MPI_Group group, int* size) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_size", group, [&](const GroupPtr& g) {
     if (size == nullptr) return parley::c::null_arg("size");
     *size = g->size();
@@ -105,6 +106,7 @@ int PMPI_Group_size(MPI_Group group, int* size) {
 }
 
 int PMPI_Group_rank(MPI_Group group, int* rank) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_rank", group, [&](const GroupPtr& g) {
     if (rank == nullptr) return parley::c::null_arg("rank");
     int r = g->rank_of(my_world());
@@ -114,6 +116,7 @@ int PMPI_Group_rank(MPI_Group group, int* rank) {
 }
 
 int PMPI_Group_translate_ranks(MPI_Group group1, int n, const int ranks1[], MPI_Group group2, int ranks2[]) {
+  PARLEY_API_LOCK();
   return with_groups("MPI_Group_translate_ranks", group1, group2, [&](const Group& a, const Group& b) {
     if (Status st = check_n(n, ranks1, "ranks1"); !st) return st;
     if (n > 0 && ranks2 == nullptr) return parley::c::null_arg("ranks2");
@@ -124,6 +127,7 @@ int PMPI_Group_translate_ranks(MPI_Group group1, int n, const int ranks1[], MPI_
 }
 
 int PMPI_Group_compare(MPI_Group group1, MPI_Group group2, int* result) {
+  PARLEY_API_LOCK();
   return with_groups("MPI_Group_compare", group1, group2, [&](const Group& a, const Group& b) {
     if (result == nullptr) return parley::c::null_arg("result");
     *result = static_cast<int>(Group::compare(a, b));
@@ -132,6 +136,7 @@ int PMPI_Group_compare(MPI_Group group1, MPI_Group group2, int* result) {
 }
 
 int PMPI_Group_union(MPI_Group group1, MPI_Group group2, MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_groups("MPI_Group_union", group1, group2, [&](const Group& a, const Group& b) {
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
     *newgroup = hand_out(Group::set_union(a, b));
@@ -140,6 +145,7 @@ int PMPI_Group_union(MPI_Group group1, MPI_Group group2, MPI_Group* newgroup) {
 }
 
 int PMPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_groups("MPI_Group_intersection", group1, group2, [&](const Group& a, const Group& b) {
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
     *newgroup = hand_out(Group::set_intersection(a, b));
@@ -148,6 +154,7 @@ int PMPI_Group_intersection(MPI_Group group1, MPI_Group group2, MPI_Group* newgr
 }
 
 int PMPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_groups("MPI_Group_difference", group1, group2, [&](const Group& a, const Group& b) {
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
     *newgroup = hand_out(Group::set_difference(a, b));
@@ -156,6 +163,7 @@ int PMPI_Group_difference(MPI_Group group1, MPI_Group group2, MPI_Group* newgrou
 }
 
 int PMPI_Group_incl(MPI_Group group, int n, const int ranks[], MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_incl", group, [&](const GroupPtr& g) {
     if (Status st = check_n(n, ranks, "ranks"); !st) return st;
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
@@ -167,6 +175,7 @@ int PMPI_Group_incl(MPI_Group group, int n, const int ranks[], MPI_Group* newgro
 }
 
 int PMPI_Group_excl(MPI_Group group, int n, const int ranks[], MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_excl", group, [&](const GroupPtr& g) {
     if (Status st = check_n(n, ranks, "ranks"); !st) return st;
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
@@ -188,6 +197,7 @@ std::vector<parley::RankTriple> triples_of(int n, int ranges[][3]) {
 }  // namespace
 
 int PMPI_Group_range_incl(MPI_Group group, int n, int ranges[][3], MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_range_incl", group, [&](const GroupPtr& g) {
     if (Status st = check_n(n, ranges, "ranges"); !st) return st;
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
@@ -199,6 +209,7 @@ int PMPI_Group_range_incl(MPI_Group group, int n, int ranges[][3], MPI_Group* ne
 }
 
 int PMPI_Group_range_excl(MPI_Group group, int n, int ranges[][3], MPI_Group* newgroup) {
+  PARLEY_API_LOCK();
   return with_group("MPI_Group_range_excl", group, [&](const GroupPtr& g) {
     if (Status st = check_n(n, ranges, "ranges"); !st) return st;
     if (newgroup == nullptr) return parley::c::null_arg("newgroup");
@@ -210,6 +221,7 @@ int PMPI_Group_range_excl(MPI_Group group, int n, int ranges[][3], MPI_Group* ne
 }
 
 int PMPI_Group_free(MPI_Group* group) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Group_free";
   if (group == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("group"));
   return with_group(fn, *group, [&](const GroupPtr&) {

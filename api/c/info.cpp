@@ -113,6 +113,7 @@ void copy_out(const std::string& s, char* out, int len) {
 }  // namespace
 
 int PMPI_Info_create(MPI_Info* info) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Info_create";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (info == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("info"));
@@ -121,6 +122,7 @@ int PMPI_Info_create(MPI_Info* info) {
 }
 
 int PMPI_Info_create_env(int, char*[], MPI_Info* info) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Info_create_env";
   if (info == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("info"));
   *info = parley::c::register_info(*parley::c::lookup_info(MPI_INFO_ENV));
@@ -128,6 +130,7 @@ int PMPI_Info_create_env(int, char*[], MPI_Info* info) {
 }
 
 int PMPI_Info_set(MPI_Info info, const char* key, const char* value) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_set", info, [&](InfoList& l) {
     if (info == MPI_INFO_ENV) return Status(MPI_ERR_INFO, "MPI_INFO_ENV cannot be modified");
     if (Status st = check_key(key); !st) return st;
@@ -144,6 +147,7 @@ int PMPI_Info_set(MPI_Info info, const char* key, const char* value) {
 }
 
 int PMPI_Info_delete(MPI_Info info, const char* key) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_delete", info, [&](InfoList& l) {
     if (info == MPI_INFO_ENV) return Status(MPI_ERR_INFO, "MPI_INFO_ENV cannot be modified");
     if (Status st = check_key(key); !st) return st;
@@ -155,6 +159,7 @@ int PMPI_Info_delete(MPI_Info info, const char* key) {
 }
 
 int PMPI_Info_get(MPI_Info info, const char* key, int valuelen, char* value, int* flag) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_get", info, [&](InfoList& l) {
     if (Status st = check_key(key); !st) return st;
     if (flag == nullptr) return parley::c::null_arg("flag");
@@ -170,6 +175,7 @@ int PMPI_Info_get(MPI_Info info, const char* key, int valuelen, char* value, int
 }
 
 int PMPI_Info_get_string(MPI_Info info, const char* key, int* buflen, char* value, int* flag) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_get_string", info, [&](InfoList& l) {
     if (Status st = check_key(key); !st) return st;
     if (flag == nullptr) return parley::c::null_arg("flag");
@@ -188,6 +194,7 @@ int PMPI_Info_get_string(MPI_Info info, const char* key, int* buflen, char* valu
 }
 
 int PMPI_Info_get_valuelen(MPI_Info info, const char* key, int* valuelen, int* flag) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_get_valuelen", info, [&](InfoList& l) {
     if (Status st = check_key(key); !st) return st;
     if (flag == nullptr) return parley::c::null_arg("flag");
@@ -200,6 +207,7 @@ int PMPI_Info_get_valuelen(MPI_Info info, const char* key, int* valuelen, int* f
 }
 
 int PMPI_Info_get_nkeys(MPI_Info info, int* nkeys) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_get_nkeys", info, [&](InfoList& l) {
     if (nkeys == nullptr) return parley::c::null_arg("nkeys");
     *nkeys = static_cast<int>(l.size());
@@ -208,6 +216,7 @@ int PMPI_Info_get_nkeys(MPI_Info info, int* nkeys) {
 }
 
 int PMPI_Info_get_nthkey(MPI_Info info, int n, char* key) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_get_nthkey", info, [&](InfoList& l) {
     if (key == nullptr) return parley::c::null_arg("key");
     if (n < 0 || static_cast<std::size_t>(n) >= l.size())
@@ -219,6 +228,7 @@ int PMPI_Info_get_nthkey(MPI_Info info, int n, char* key) {
 }
 
 int PMPI_Info_dup(MPI_Info info, MPI_Info* newinfo) {
+  PARLEY_API_LOCK();
   return with_info("MPI_Info_dup", info, [&](InfoList& l) {
     if (newinfo == nullptr) return parley::c::null_arg("newinfo");
     *newinfo = parley::c::register_info(l);
@@ -227,6 +237,7 @@ int PMPI_Info_dup(MPI_Info info, MPI_Info* newinfo) {
 }
 
 int PMPI_Info_free(MPI_Info* info) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Info_free";
   if (info == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("info"));
   return with_info(fn, *info, [&](InfoList&) {

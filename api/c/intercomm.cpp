@@ -25,6 +25,7 @@ int with_inter(const char* fn, MPI_Comm comm, Fn&& body) {
 }  // namespace
 
 int PMPI_Comm_remote_size(MPI_Comm comm, int* size) {
+  PARLEY_API_LOCK();
   return with_inter("MPI_Comm_remote_size", comm, [&](Communicator& c) {
     if (size == nullptr) return parley::c::null_arg("size");
     *size = c.remote_size();
@@ -33,6 +34,7 @@ int PMPI_Comm_remote_size(MPI_Comm comm, int* size) {
 }
 
 int PMPI_Comm_remote_group(MPI_Comm comm, MPI_Group* group) {
+  PARLEY_API_LOCK();
   return with_inter("MPI_Comm_remote_group", comm, [&](Communicator& c) {
     if (group == nullptr) return parley::c::null_arg("group");
     *group = parley::c::register_group(c.remote_group());
@@ -42,6 +44,7 @@ int PMPI_Comm_remote_group(MPI_Comm comm, MPI_Group* group) {
 
 int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_comm, int remote_leader, int tag,
                           MPI_Comm* newintercomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Intercomm_create";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* lc = parley::c::lookup_comm(local_comm);
@@ -68,6 +71,7 @@ int PMPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm peer_c
 }
 
 int PMPI_Intercomm_merge(MPI_Comm intercomm, int high, MPI_Comm* newintracomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Intercomm_merge";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   Communicator* c = parley::c::lookup_comm(intercomm);

@@ -85,6 +85,7 @@ int f90_float(const char* fn, int p, int r, bool complex, MPI_Datatype* newtype)
 // ---- memory ---------------------------------------------------------------
 
 int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void* baseptr) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Alloc_mem";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (size < 0) return report(fn, kWorld, Status(MPI_ERR_SIZE, "size " + std::to_string(size) + " is negative"));
@@ -103,6 +104,7 @@ int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void* baseptr) {
 }
 
 int PMPI_Free_mem(void* base) {
+  PARLEY_API_LOCK();
   if (Status st = require_initialized(); !st) return report("MPI_Free_mem", kWorld, st);
   std::free(base);
   return MPI_SUCCESS;
@@ -111,6 +113,7 @@ int PMPI_Free_mem(void* base) {
 // ---- dynamic processes ----------------------------------------------------
 
 int PMPI_Comm_get_parent(MPI_Comm* parent) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Comm_get_parent";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (parent == nullptr) return report(fn, kWorld, null_arg("parent"));
@@ -121,31 +124,37 @@ int PMPI_Comm_get_parent(MPI_Comm* parent) {
 // ---- status conversions ---------------------------------------------------
 
 int PMPI_Status_c2f(const MPI_Status* c_status, MPI_Fint* f_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_c2f", c_status, "c_status", f_status, "f_status", MPI_STATUS_IGNORE,
                         MPI_F_STATUS_IGNORE);
 }
 
 int PMPI_Status_f2c(const MPI_Fint* f_status, MPI_Status* c_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_f2c", f_status, "f_status", c_status, "c_status", MPI_F_STATUS_IGNORE,
                         MPI_STATUS_IGNORE);
 }
 
 int PMPI_Status_c2f08(const MPI_Status* c_status, MPI_F08_status* f08_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_c2f08", c_status, "c_status", f08_status, "f08_status", MPI_STATUS_IGNORE,
                         MPI_F08_STATUS_IGNORE);
 }
 
 int PMPI_Status_f082c(const MPI_F08_status* f08_status, MPI_Status* c_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_f082c", f08_status, "f08_status", c_status, "c_status", MPI_F08_STATUS_IGNORE,
                         MPI_STATUS_IGNORE);
 }
 
 int PMPI_Status_f082f(const MPI_F08_status* f08_status, MPI_Fint* f_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_f082f", f08_status, "f08_status", f_status, "f_status", MPI_F08_STATUS_IGNORE,
                         MPI_F_STATUS_IGNORE);
 }
 
 int PMPI_Status_f2f08(const MPI_Fint* f_status, MPI_F08_status* f08_status) {
+  PARLEY_API_LOCK();
   return convert_status("MPI_Status_f2f08", f_status, "f_status", f08_status, "f08_status", MPI_F_STATUS_IGNORE,
                         MPI_F08_STATUS_IGNORE);
 }
@@ -153,6 +162,7 @@ int PMPI_Status_f2f08(const MPI_Fint* f_status, MPI_F08_status* f08_status) {
 // ---- Fortran 90 parameterized types ---------------------------------------
 
 int PMPI_Type_create_f90_integer(int r, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Type_create_f90_integer";
   if (Status st = require_initialized(); !st) return report(fn, kWorld, st);
   if (newtype == nullptr) return report(fn, kWorld, null_arg("newtype"));
@@ -174,9 +184,11 @@ int PMPI_Type_create_f90_integer(int r, MPI_Datatype* newtype) {
 }
 
 int PMPI_Type_create_f90_real(int p, int r, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return f90_float("MPI_Type_create_f90_real", p, r, false, newtype);
 }
 
 int PMPI_Type_create_f90_complex(int p, int r, MPI_Datatype* newtype) {
+  PARLEY_API_LOCK();
   return f90_float("MPI_Type_create_f90_complex", p, r, true, newtype);
 }

@@ -106,6 +106,7 @@ Status op_create(op::Op* created, MPI_Op* handle) {
 }  // namespace
 
 int PMPI_Op_create(MPI_User_function* user_fn, int commute, MPI_Op* op) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Op_create";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (user_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("user_fn"));
@@ -115,6 +116,7 @@ int PMPI_Op_create(MPI_User_function* user_fn, int commute, MPI_Op* op) {
 }
 
 int PMPI_Op_create_c(MPI_User_function_c* user_fn, int commute, MPI_Op* op) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Op_create_c";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (user_fn == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("user_fn"));
@@ -124,6 +126,7 @@ int PMPI_Op_create_c(MPI_User_function_c* user_fn, int commute, MPI_Op* op) {
 }
 
 int PMPI_Op_free(MPI_Op* op) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Op_free";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   if (op == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("op"));
@@ -136,6 +139,7 @@ int PMPI_Op_free(MPI_Op* op) {
 }
 
 int PMPI_Op_commutative(MPI_Op op, int* commute) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Op_commutative";
   if (Status st = parley::c::require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   op::Op* o = nullptr;
@@ -146,11 +150,13 @@ int PMPI_Op_commutative(MPI_Op op, int* commute) {
 }
 
 int PMPI_Reduce_local(const void* inbuf, void* inoutbuf, int count, MPI_Datatype datatype, MPI_Op op) {
+  PARLEY_API_LOCK();
   Status st = reduce_local(inbuf, inoutbuf, count, datatype, op);
   return st ? MPI_SUCCESS : report("MPI_Reduce_local", MPI_COMM_WORLD, st);
 }
 
 int PMPI_Reduce_local_c(const void* inbuf, void* inoutbuf, MPI_Count count, MPI_Datatype datatype, MPI_Op op) {
+  PARLEY_API_LOCK();
   Status st = reduce_local(inbuf, inoutbuf, count, datatype, op);
   return st ? MPI_SUCCESS : report("MPI_Reduce_local_c", MPI_COMM_WORLD, st);
 }

@@ -108,29 +108,35 @@ int pack_size_body(const char* fn, Count incount, MPI_Datatype datatype, MPI_Com
 
 int PMPI_Pack(const void* inbuf, int incount, MPI_Datatype datatype, void* outbuf, int outsize, int* position,
               MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return pack_body("MPI_Pack", inbuf, incount, datatype, outbuf, outsize, position, comm);
 }
 
 int PMPI_Pack_c(const void* inbuf, MPI_Count incount, MPI_Datatype datatype, void* outbuf, MPI_Count outsize,
                 MPI_Count* position, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return pack_body("MPI_Pack_c", inbuf, incount, datatype, outbuf, outsize, position, comm);
 }
 
 int PMPI_Unpack(const void* inbuf, int insize, int* position, void* outbuf, int outcount,
                 MPI_Datatype datatype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return unpack_body("MPI_Unpack", inbuf, insize, position, outbuf, outcount, datatype, comm);
 }
 
 int PMPI_Unpack_c(const void* inbuf, MPI_Count insize, MPI_Count* position, void* outbuf, MPI_Count outcount,
                   MPI_Datatype datatype, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return unpack_body("MPI_Unpack_c", inbuf, insize, position, outbuf, outcount, datatype, comm);
 }
 
 int PMPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int* size) {
+  PARLEY_API_LOCK();
   return pack_size_body("MPI_Pack_size", incount, datatype, comm, size);
 }
 
 int PMPI_Pack_size_c(MPI_Count incount, MPI_Datatype datatype, MPI_Comm comm, MPI_Count* size) {
+  PARLEY_API_LOCK();
   return pack_size_body("MPI_Pack_size_c", incount, datatype, comm, size);
 }
 
@@ -198,31 +204,37 @@ int pack_external_size_body(const char* fn, const char* datarep, MPI_Count incou
 
 int PMPI_Pack_external(const char* datarep, const void* inbuf, int incount, MPI_Datatype datatype,
                        void* outbuf, MPI_Aint outsize, MPI_Aint* position) {
+  PARLEY_API_LOCK();
   return pack_external_body("MPI_Pack_external", datarep, inbuf, incount, datatype, outbuf, outsize, position);
 }
 
 int PMPI_Pack_external_c(const char* datarep, const void* inbuf, MPI_Count incount, MPI_Datatype datatype,
                          void* outbuf, MPI_Count outsize, MPI_Count* position) {
+  PARLEY_API_LOCK();
   return pack_external_body("MPI_Pack_external_c", datarep, inbuf, incount, datatype, outbuf, outsize,
                             position);
 }
 
 int PMPI_Unpack_external(const char datarep[], const void* inbuf, MPI_Aint insize, MPI_Aint* position,
                          void* outbuf, int outcount, MPI_Datatype datatype) {
+  PARLEY_API_LOCK();
   return unpack_external_body("MPI_Unpack_external", datarep, inbuf, insize, position, outbuf, outcount,
                               datatype);
 }
 
 int PMPI_Unpack_external_c(const char datarep[], const void* inbuf, MPI_Count insize, MPI_Count* position,
                            void* outbuf, MPI_Count outcount, MPI_Datatype datatype) {
+  PARLEY_API_LOCK();
   return unpack_external_body("MPI_Unpack_external_c", datarep, inbuf, insize, position, outbuf, outcount,
                               datatype);
 }
 
 int PMPI_Pack_external_size(const char* datarep, int incount, MPI_Datatype datatype, MPI_Aint* size) {
+  PARLEY_API_LOCK();
   return pack_external_size_body("MPI_Pack_external_size", datarep, incount, datatype, size);
 }
 
 int PMPI_Pack_external_size_c(const char* datarep, MPI_Count incount, MPI_Datatype datatype, MPI_Count* size) {
+  PARLEY_API_LOCK();
   return pack_external_size_body("MPI_Pack_external_size_c", datarep, incount, datatype, size);
 }

@@ -100,6 +100,7 @@ int start_mrecv(const char* fn, void* buf, int count, MPI_Datatype type, MPI_Mes
 using namespace parley::c;
 
 int PMPI_Improbe(int source, int tag, MPI_Comm comm, int* flag, MPI_Message* message, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Improbe";
   Communicator* c = nullptr;
   if (int rc = check_probe(fn, source, tag, comm, message, c); rc != MPI_SUCCESS) return rc;
@@ -121,6 +122,7 @@ int PMPI_Improbe(int source, int tag, MPI_Comm comm, int* flag, MPI_Message* mes
 }
 
 int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message* message, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Mprobe";
   Communicator* c = nullptr;
   if (int rc = check_probe(fn, source, tag, comm, message, c); rc != MPI_SUCCESS) return rc;
@@ -140,6 +142,7 @@ int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message* message, MPI_St
 }
 
 int PMPI_Mrecv(void* buf, int count, MPI_Datatype datatype, MPI_Message* message, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Mrecv";
   Request* r = nullptr;
   if (int rc = start_mrecv(fn, buf, count, datatype, message, &r); rc != MPI_SUCCESS) return rc;
@@ -151,6 +154,7 @@ int PMPI_Mrecv(void* buf, int count, MPI_Datatype datatype, MPI_Message* message
 }
 
 int PMPI_Imrecv(void* buf, int count, MPI_Datatype datatype, MPI_Message* message, MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Imrecv";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   Request* r = nullptr;

@@ -113,19 +113,24 @@ int nonblocking(int rc, Request* r, MPI_Request* request) {
 using namespace parley::c;
 
 int PMPI_Send(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return blocking_send("MPI_Send", buf, count, datatype, dest, tag, comm, SendMode::standard);
 }
 int PMPI_Ssend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return blocking_send("MPI_Ssend", buf, count, datatype, dest, tag, comm, SendMode::sync);
 }
 int PMPI_Rsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return blocking_send("MPI_Rsend", buf, count, datatype, dest, tag, comm, SendMode::ready);
 }
 int PMPI_Bsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm) {
+  PARLEY_API_LOCK();
   return blocking_send("MPI_Bsend", buf, count, datatype, dest, tag, comm, SendMode::buffered);
 }
 
 int PMPI_Recv(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm, MPI_Status* status) {
+  PARLEY_API_LOCK();
   Request* r = nullptr;
   if (int rc = make_recv("MPI_Recv", buf, count, datatype, source, tag, comm, false, &r); rc != MPI_SUCCESS)
     return rc;
@@ -152,6 +157,7 @@ PARLEY_NONBLOCKING_SEND(PMPI_Bsend_init, "MPI_Bsend_init", SendMode::buffered, t
 
 int PMPI_Irecv(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
                MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (request == nullptr) return report("MPI_Irecv", comm, null_arg("request"));
   Request* r = nullptr;
   int rc = make_recv("MPI_Irecv", buf, count, datatype, source, tag, comm, false, &r);
@@ -160,6 +166,7 @@ int PMPI_Irecv(void* buf, int count, MPI_Datatype datatype, int source, int tag,
 
 int PMPI_Recv_init(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
                    MPI_Request* request) {
+  PARLEY_API_LOCK();
   if (request == nullptr) return report("MPI_Recv_init", comm, null_arg("request"));
   Request* r = nullptr;
   int rc = make_recv("MPI_Recv_init", buf, count, datatype, source, tag, comm, true, &r);
@@ -168,6 +175,7 @@ int PMPI_Recv_init(void* buf, int count, MPI_Datatype datatype, int source, int 
 
 int PMPI_Sendrecv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag, void* recvbuf,
                   int recvcount, MPI_Datatype recvtype, int source, int recvtag, MPI_Comm comm, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Sendrecv";
   Request* rr = nullptr;
   Request* sr = nullptr;
@@ -188,6 +196,7 @@ int PMPI_Sendrecv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, int
 
 int PMPI_Sendrecv_replace(void* buf, int count, MPI_Datatype datatype, int dest, int sendtag, int source,
                           int recvtag, MPI_Comm comm, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Sendrecv_replace";
   parley::p2p::Buffer b;
   if (Status st = make_buffer(buf, count, datatype, b); !st) return report(fn, comm, st);
@@ -204,6 +213,7 @@ int PMPI_Sendrecv_replace(void* buf, int count, MPI_Datatype datatype, int dest,
 }
 
 int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int* flag, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Iprobe";
   if (Status st = require_initialized(); !st) return report(fn, MPI_COMM_WORLD, st);
   parley::Communicator* c = lookup_comm(comm);
@@ -223,6 +233,7 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int* flag, MPI_Status* statu
 }
 
 int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Probe";
   int flag = 0;
   if (int rc = PMPI_Iprobe(source, tag, comm, &flag, status); rc != MPI_SUCCESS || flag) return rc;

@@ -103,6 +103,7 @@ int op_error(const char* fn, MPI_Comm comm, int err) {
 using namespace parley::c;
 
 int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Wait";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   Request* r = nullptr;
@@ -119,6 +120,7 @@ int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
 }
 
 int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Test";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   if (flag == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("flag"));
@@ -268,30 +270,37 @@ int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount,
 }  // namespace
 
 int PMPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status array_of_statuses[]) {
+  PARLEY_API_LOCK();
   return complete_all("MPI_Waitall", count, array_of_requests, array_of_statuses, true, nullptr);
 }
 int PMPI_Testall(int count, MPI_Request array_of_requests[], int* flag, MPI_Status array_of_statuses[]) {
+  PARLEY_API_LOCK();
   if (flag == nullptr) return report("MPI_Testall", MPI_COMM_WORLD, null_arg("flag"));
   return complete_all("MPI_Testall", count, array_of_requests, array_of_statuses, false, flag);
 }
 int PMPI_Waitany(int count, MPI_Request array_of_requests[], int* index, MPI_Status* status) {
+  PARLEY_API_LOCK();
   return complete_any("MPI_Waitany", count, array_of_requests, index, status, true, nullptr);
 }
 int PMPI_Testany(int count, MPI_Request array_of_requests[], int* index, int* flag, MPI_Status* status) {
+  PARLEY_API_LOCK();
   if (flag == nullptr) return report("MPI_Testany", MPI_COMM_WORLD, null_arg("flag"));
   return complete_any("MPI_Testany", count, array_of_requests, index, status, false, flag);
 }
 int PMPI_Waitsome(int incount, MPI_Request array_of_requests[], int* outcount, int array_of_indices[],
                   MPI_Status array_of_statuses[]) {
+  PARLEY_API_LOCK();
   return complete_some("MPI_Waitsome", incount, array_of_requests, outcount, array_of_indices, array_of_statuses, true);
 }
 int PMPI_Testsome(int incount, MPI_Request array_of_requests[], int* outcount, int array_of_indices[],
                   MPI_Status array_of_statuses[]) {
+  PARLEY_API_LOCK();
   return complete_some("MPI_Testsome", incount, array_of_requests, outcount, array_of_indices, array_of_statuses,
                        false);
 }
 
 int PMPI_Start(MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Start";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   Request* r = nullptr;
@@ -313,6 +322,7 @@ int PMPI_Start(MPI_Request* request) {
 }
 
 int PMPI_Startall(int count, MPI_Request array_of_requests[]) {
+  PARLEY_API_LOCK();
   if (count < 0) return report("MPI_Startall", MPI_COMM_WORLD, Status(MPI_ERR_COUNT, "count must be non-negative"));
   for (int i = 0; i < count; ++i)
     if (int rc = PMPI_Start(&array_of_requests[i]); rc != MPI_SUCCESS) return rc;
@@ -320,6 +330,7 @@ int PMPI_Startall(int count, MPI_Request array_of_requests[]) {
 }
 
 int PMPI_Request_free(MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Request_free";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   Request* r = nullptr;
@@ -369,6 +380,7 @@ int PMPI_Request_free(MPI_Request* request) {
 }
 
 int PMPI_Request_get_status(MPI_Request request, int* flag, MPI_Status* status) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Request_get_status";
   if (flag == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("flag"));
   Request* r = nullptr;
@@ -385,6 +397,7 @@ int PMPI_Request_get_status(MPI_Request request, int* flag, MPI_Status* status) 
 }
 
 int PMPI_Cancel(MPI_Request* request) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Cancel";
   if (request == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("request"));
   Request* r = nullptr;
@@ -400,6 +413,7 @@ int PMPI_Cancel(MPI_Request* request) {
 }
 
 int PMPI_Test_cancelled(const MPI_Status* status, int* flag) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Test_cancelled";
   if (status == nullptr || status == MPI_STATUS_IGNORE) return report(fn, MPI_COMM_WORLD, null_arg("status"));
   if (flag == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("flag"));

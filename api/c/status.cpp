@@ -90,6 +90,7 @@ std::size_t bytes_of_elements(MPI_Datatype type, std::size_t count) {
 using namespace parley::c;
 
 int PMPI_Get_count(const MPI_Status* status, MPI_Datatype datatype, int* count) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Get_count";
   if (Status st = check_status_type(status, datatype); !st) return report(fn, MPI_COMM_WORLD, st);
   if (count == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("count"));
@@ -128,6 +129,7 @@ int set_elements(const char* fn, MPI_Status* status, MPI_Datatype datatype, MPI_
 }  // namespace
 
 int PMPI_Get_elements_x(const MPI_Status* status, MPI_Datatype datatype, MPI_Count* count) {
+  PARLEY_API_LOCK();
   if (count == nullptr) return report("MPI_Get_elements_x", MPI_COMM_WORLD, null_arg("count"));
   std::int64_t n = 0;
   int rc = get_elements("MPI_Get_elements_x", status, datatype, INT64_MAX, n);
@@ -136,6 +138,7 @@ int PMPI_Get_elements_x(const MPI_Status* status, MPI_Datatype datatype, MPI_Cou
 }
 
 int PMPI_Get_elements(const MPI_Status* status, MPI_Datatype datatype, int* count) {
+  PARLEY_API_LOCK();
   if (count == nullptr) return report("MPI_Get_elements", MPI_COMM_WORLD, null_arg("count"));
   std::int64_t n = 0;
   int rc = get_elements("MPI_Get_elements", status, datatype, 0x7fffffff, n);
@@ -144,14 +147,17 @@ int PMPI_Get_elements(const MPI_Status* status, MPI_Datatype datatype, int* coun
 }
 
 int PMPI_Status_set_elements_x(MPI_Status* status, MPI_Datatype datatype, MPI_Count count) {
+  PARLEY_API_LOCK();
   return set_elements("MPI_Status_set_elements_x", status, datatype, count);
 }
 
 int PMPI_Status_set_elements(MPI_Status* status, MPI_Datatype datatype, int count) {
+  PARLEY_API_LOCK();
   return set_elements("MPI_Status_set_elements", status, datatype, count);
 }
 
 int PMPI_Status_set_cancelled(MPI_Status* status, int flag) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Status_set_cancelled";
   if (status == nullptr || status == MPI_STATUS_IGNORE) return report(fn, MPI_COMM_WORLD, null_arg("status"));
   status->count_hi_and_cancelled = (status->count_hi_and_cancelled & ~1) | (flag ? 1 : 0);

@@ -65,6 +65,7 @@ int make_topo_comm(const char* fn, MPI_Comm comm_old, Communicator& c, int n, To
 }  // namespace
 
 int PMPI_Dims_create(int nnodes, int ndims, int dims[]) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Dims_create";
   if (ndims < 0) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_DIMS, "ndims must be non-negative"));
   if (ndims > 0 && dims == nullptr) return report(fn, MPI_COMM_WORLD, parley::c::null_arg("dims"));
@@ -74,6 +75,7 @@ int PMPI_Dims_create(int nnodes, int ndims, int dims[]) {
 
 int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int periods[], int reorder,
                      MPI_Comm* comm_cart) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Cart_create";
   Communicator* cp = nullptr;
   int rc = with_comm(fn, comm_old, [&](Communicator& c) {
@@ -99,6 +101,7 @@ int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int p
 }
 
 int PMPI_Cartdim_get(MPI_Comm comm, int* ndims) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cartdim_get", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::cart, t); !st) return st;
@@ -109,6 +112,7 @@ int PMPI_Cartdim_get(MPI_Comm comm, int* ndims) {
 }
 
 int PMPI_Cart_get(MPI_Comm comm, int maxdims, int dims[], int periods[], int coords[]) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cart_get", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::cart, t); !st) return st;
@@ -126,6 +130,7 @@ int PMPI_Cart_get(MPI_Comm comm, int maxdims, int dims[], int periods[], int coo
 }
 
 int PMPI_Cart_rank(MPI_Comm comm, const int coords[], int* rank) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cart_rank", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::cart, t); !st) return st;
@@ -140,6 +145,7 @@ int PMPI_Cart_rank(MPI_Comm comm, const int coords[], int* rank) {
 }
 
 int PMPI_Cart_coords(MPI_Comm comm, int rank, int maxdims, int coords[]) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cart_coords", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::cart, t); !st) return st;
@@ -157,6 +163,7 @@ int PMPI_Cart_coords(MPI_Comm comm, int rank, int maxdims, int coords[]) {
 }
 
 int PMPI_Cart_shift(MPI_Comm comm, int direction, int disp, int* rank_source, int* rank_dest) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cart_shift", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::cart, t); !st) return st;
@@ -171,6 +178,7 @@ int PMPI_Cart_shift(MPI_Comm comm, int direction, int disp, int* rank_source, in
 }
 
 int PMPI_Cart_sub(MPI_Comm comm, const int remain_dims[], MPI_Comm* newcomm) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Cart_sub";
   Communicator* cp = nullptr;
   const Topology* t = nullptr;
@@ -202,6 +210,7 @@ int PMPI_Cart_sub(MPI_Comm comm, const int remain_dims[], MPI_Comm* newcomm) {
 }
 
 int PMPI_Cart_map(MPI_Comm comm, int ndims, const int dims[], const int periods[], int* newrank) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Cart_map", comm, [&](Communicator& c) {
     (void)periods;
     if (newrank == nullptr) return parley::c::null_arg("newrank");
@@ -239,6 +248,7 @@ Status check_graph(int nnodes, const int index[], const int edges[], int size) {
 
 int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const int edges[], int reorder,
                       MPI_Comm* comm_graph) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Graph_create";
   (void)reorder;
   Communicator* cp = nullptr;
@@ -258,6 +268,7 @@ int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const in
 }
 
 int PMPI_Graphdims_get(MPI_Comm comm, int* nnodes, int* nedges) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Graphdims_get", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::graph, t); !st) return st;
@@ -269,6 +280,7 @@ int PMPI_Graphdims_get(MPI_Comm comm, int* nnodes, int* nedges) {
 }
 
 int PMPI_Graph_get(MPI_Comm comm, int maxindex, int maxedges, int index[], int edges[]) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Graph_get", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::graph, t); !st) return st;
@@ -281,6 +293,7 @@ int PMPI_Graph_get(MPI_Comm comm, int maxindex, int maxedges, int index[], int e
 }
 
 int PMPI_Graph_neighbors_count(MPI_Comm comm, int rank, int* nneighbors) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Graph_neighbors_count", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::graph, t); !st) return st;
@@ -294,6 +307,7 @@ int PMPI_Graph_neighbors_count(MPI_Comm comm, int rank, int* nneighbors) {
 }
 
 int PMPI_Graph_neighbors(MPI_Comm comm, int rank, int maxneighbors, int neighbors[]) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Graph_neighbors", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::graph, t); !st) return st;
@@ -308,6 +322,7 @@ int PMPI_Graph_neighbors(MPI_Comm comm, int rank, int maxneighbors, int neighbor
 }
 
 int PMPI_Graph_map(MPI_Comm comm, int nnodes, const int index[], const int edges[], int* newrank) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Graph_map", comm, [&](Communicator& c) {
     if (newrank == nullptr) return parley::c::null_arg("newrank");
     if (Status st = check_graph(nnodes, index, edges, c.local_size()); !st) return st;
@@ -319,6 +334,7 @@ int PMPI_Graph_map(MPI_Comm comm, int nnodes, const int index[], const int edges
 int PMPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int sources[], const int sourceweights[],
                                     int outdegree, const int destinations[], const int destweights[], MPI_Info info,
                                     int reorder, MPI_Comm* comm_dist_graph) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Dist_graph_create_adjacent";
   (void)reorder;
   (void)info;
@@ -354,6 +370,7 @@ int PMPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int s
 int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const int degrees[],
                            const int destinations[], const int weights[], MPI_Info info, int reorder,
                            MPI_Comm* comm_dist_graph) {
+  PARLEY_API_LOCK();
   constexpr const char* fn = "MPI_Dist_graph_create";
   (void)reorder;
   (void)info;
@@ -424,6 +441,7 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
 }
 
 int PMPI_Dist_graph_neighbors_count(MPI_Comm comm, int* indegree, int* outdegree, int* weighted) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Dist_graph_neighbors_count", comm, [&](Communicator& c) {
     const Topology* t = c.topology().get();
     if (indegree == nullptr || outdegree == nullptr || weighted == nullptr)
@@ -445,6 +463,7 @@ int PMPI_Dist_graph_neighbors_count(MPI_Comm comm, int* indegree, int* outdegree
 
 int PMPI_Dist_graph_neighbors(MPI_Comm comm, int maxindegree, int sources[], int sourceweights[], int maxoutdegree,
                               int destinations[], int destweights[]) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Dist_graph_neighbors", comm, [&](Communicator& c) {
     const Topology* t;
     if (Status st = need(c, Topology::Kind::dist_graph, t); !st) return st;
@@ -465,6 +484,7 @@ int PMPI_Dist_graph_neighbors(MPI_Comm comm, int maxindegree, int sources[], int
 }
 
 int PMPI_Topo_test(MPI_Comm comm, int* status) {
+  PARLEY_API_LOCK();
   return with_comm("MPI_Topo_test", comm, [&](Communicator& c) {
     if (status == nullptr) return parley::c::null_arg("status");
     const Topology* t = c.topology().get();

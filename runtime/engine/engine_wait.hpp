@@ -1,6 +1,7 @@
 // Engine::wait_until: poll, then back off without hogging a shared core.
 #pragma once
 
+#include "base/api_lock.hpp"
 #include "engine/engine.hpp"
 #include "transport/common/backoff.hpp"
 
@@ -13,6 +14,9 @@ void Engine::wait_until(Pred pred) {
   for (;;) {
     progress();
     if (pred()) return;
+    // MPI_THREAD_MULTIPLE: a thread blocked on the API lock may be the one
+    // that sends what we wait for.
+    if (ApiLock::enabled() && ApiLock::get().held_by_me()) ApiLock::get().yield_to_waiters();
     backoff.pause();
   }
 }
