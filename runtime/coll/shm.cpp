@@ -43,6 +43,17 @@ std::size_t flat_limit() {
   return v;
 }
 
+// The bcast chunk: PARLEY_COLL_SHM_BCAST_CHUNK (bytes, at most a set;
+// measurements), else a whole set when oversubscribed and kBcastChunk when
+// every rank has a core.
+std::size_t bcast_chunk(bool oversubscribed, std::size_t set_bytes) {
+  if (const char* e = std::getenv("PARLEY_COLL_SHM_BCAST_CHUNK")) {
+    const auto v = static_cast<std::size_t>(std::strtoull(e, nullptr, 10));
+    if (v > 0) return std::min(v, set_bytes);
+  }
+  return oversubscribed ? set_bytes : Team::kBcastChunk;
+}
+
 }  // namespace
 
 bool eligible(const Communicator& comm) {
@@ -67,7 +78,7 @@ Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
       base_(base),
       bytes_(bytes),
       oversubscribed_(transport::node_oversubscribed(static_cast<unsigned>(size))),
-      bcast_chunk_(oversubscribed_ ? set_bytes() : kBcastChunk) {}
+      bcast_chunk_(bcast_chunk(oversubscribed_, set_bytes())) {}
 
 Team::~Team() {
   if (base_ != nullptr) munmap(base_, bytes_);

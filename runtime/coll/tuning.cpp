@@ -10,7 +10,6 @@
 namespace parley::coll {
 namespace {
 
-constexpr std::size_t kShmBcastMax = 512 * 1024;
 constexpr std::size_t kShmReduceMax = 32 * 1024;
 constexpr std::size_t kShmAllreduceMax = 128 * 1024;
 // Block movers (one rank's block), measured at 2, 4 and 8 ranks
@@ -84,9 +83,16 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
     case Collective::barrier: return true;
     // Oversubscribed, the team moves a bcast in one step per set (1.1 MiB
     // at 8 ranks) and beats the tree, whose every hop waits for a turn on a core.
-    case Collective::bcast: return bytes < kShmBcastMax || transport::node_oversubscribed(static_cast<unsigned>(size));
+    // With a core per rank (2 ranks), the pipelined team bcast matched or
+    // beat the single point-to-point transfer at 512 KiB and 1 MiB as well
+    // (two interleaved runs), so it takes every size.
+    case Collective::bcast: return true;
     case Collective::reduce: return bytes < kShmReduceMax;
-    case Collective::allreduce: return bytes < kShmAllreduceMax;
+    // The chunked team allreduce lost from 128 KiB only when oversubscribed;
+    // with a core per rank each rank reduces its half in parallel and it won
+    // at 128 KiB-1 MiB.
+    case Collective::allreduce:
+      return bytes < kShmAllreduceMax || !transport::node_oversubscribed(static_cast<unsigned>(size));
     case Collective::allgather: return true;
     case Collective::alltoall: return bytes < kShmAlltoallMax;
     case Collective::gather: return bytes < kShmGatherMax;
