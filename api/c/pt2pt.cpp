@@ -22,6 +22,22 @@ Engine& engine() { return Runtime::get().engine(); }
 
 }  // namespace
 
+Status bad_count(int count) {
+  return Status(MPI_ERR_COUNT, "count must be non-negative (got " + std::to_string(count) + ")");
+}
+Status null_buffer(int count) {
+  return Status(MPI_ERR_BUFFER, "buffer is NULL but count is " + std::to_string(count));
+}
+Status bad_rank(const Communicator& c, int rank, bool source) {
+  return Status(MPI_ERR_RANK, std::string(source ? "invalid source rank " : "invalid destination rank ") +
+                                  std::to_string(rank) + " (communicator size " + std::to_string(c.size()) + ")");
+}
+Status bad_tag(int tag, bool recv) {
+  return Status(MPI_ERR_TAG, "invalid tag " + std::to_string(tag) +
+                                 (recv ? " (receive tags must be MPI_ANY_TAG or in 0..MPI_TAG_UB)"
+                                       : " (send tags must be in 0..MPI_TAG_UB)"));
+}
+
 // Checks a send's arguments and creates its (started or inactive) request.
 int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
               SendMode mode, bool persistent, Request** out) {

@@ -16,21 +16,22 @@ using parley::p2p::Request;
 
 namespace parley::c {
 
-RequestTable& requests() {
-  static RequestTable table;
-  return table;
-}
+RequestTable* const detail::request_table = new RequestTable();
 
 namespace {
 
 Engine& engine() { return Runtime::get().engine(); }
 
+[[gnu::cold]] Status invalid_request(MPI_Request h) {
+  return Status(MPI_ERR_REQUEST, "invalid request handle " + std::to_string(h));
+}
+
 // Resolves a handle; MPI_REQUEST_NULL gives nullptr with ok status.
-Status resolve(MPI_Request h, Request*& out) {
+inline Status resolve(MPI_Request h, Request*& out) {
   out = nullptr;
   if (h == MPI_REQUEST_NULL) return Status::ok();
   out = requests().lookup(h);
-  if (out == nullptr) return Status(MPI_ERR_REQUEST, "invalid request handle " + std::to_string(h));
+  if (out == nullptr) [[unlikely]] return invalid_request(h);
   return Status::ok();
 }
 
@@ -144,12 +145,23 @@ namespace {
 int complete_all(const char* fn, int count, MPI_Request* reqs, MPI_Status* statuses, bool wait, int* flag) {
   if (count < 0) return report(fn, MPI_COMM_WORLD, Status(MPI_ERR_COUNT, "count must be non-negative"));
   if (count > 0 && reqs == nullptr) return report(fn, MPI_COMM_WORLD, null_arg("array_of_requests"));
-  std::vector<Request*> rs(static_cast<std::size_t>(count));
+  // The usual window (osu_bw's 64, a halo's few) needs no allocation.
+  constexpr int kOnStack = 128;
+  Request* on_stack[kOnStack];
+  std::vector<Request*> on_heap;
+  Request** rs = on_stack;
+  if (count > kOnStack) {
+    on_heap.resize(static_cast<std::size_t>(count));
+    rs = on_heap.data();
+  }
   for (int i = 0; i < count; ++i)
-    if (Status st = resolve(reqs[i], rs[static_cast<std::size_t>(i)]); !st) return report(fn, MPI_COMM_WORLD, st);
+    if (Status st = resolve(reqs[i], rs[i]); !st) return report(fn, MPI_COMM_WORLD, st);
+  // Requests done stay done: each poll resumes at the first one that was
+  // not (they tend to finish in order), instead of rescanning them all.
+  int next = 0;
   auto all_done = [&] {
-    for (Request* r : rs)
-      if (participates(r) && !done(r)) return false;
+    for (; next < count; ++next)
+      if (participates(rs[next]) && !done(rs[next])) return false;
     return true;
   };
   if (wait) {
@@ -164,7 +176,7 @@ int complete_all(const char* fn, int count, MPI_Request* reqs, MPI_Status* statu
   bool failed = false;
   for (int i = 0; i < count; ++i) {
     MPI_Status* s = statuses == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE : &statuses[i];
-    Request* r = rs[static_cast<std::size_t>(i)];
+    Request* r = rs[i];
     if (!participates(r)) {
       empty_status(s);
       continue;

@@ -71,6 +71,10 @@ class RequestTable {
   HandleTable<p2p::Request*, 0xac000000u> table_;
 };
 
-RequestTable& requests();
+namespace detail {
+extern RequestTable* const request_table;  // request.cpp; never destroyed
+}
+// Inline: every nonblocking call and every completion goes through it.
+inline RequestTable& requests() { return *detail::request_table; }
 
 }  // namespace parley::c
