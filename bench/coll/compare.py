@@ -72,6 +72,8 @@ def run_bench(b, n, runners, a, cores, summary):
             print('# ratio = Parley / best of %s (%s is better)' % (' and '.join(others), better))
         print('# %-8s' % 'Size' + ''.join('%13s' % k[:13] for k in names) + ('%8s' % 'ratio' if others else ''))
         ratios = []
+        variants = [k for k in names if k.startswith('P[')]
+        vratios = {k: [] for k in variants}
         for s in sizes:
             med = {}
             line = '%-10d' % s
@@ -80,17 +82,25 @@ def run_bench(b, n, runners, a, cores, summary):
                 med[k] = statistics.median(vals) if vals else None
                 line += '%13s' % (osu.fmt(med[k]) + ('*' if vals and len(vals) < a.reps else ''))
             best = [med[k] for k in others if med[k] is not None]
+            ref = (min(best) if better == 'lower' else max(best)) if best else 0
             if med.get('Parley') is not None and best:
-                ref = min(best) if better == 'lower' else max(best)
                 if ref > 0 and med['Parley'] > 0:
                     ratio = med['Parley'] / ref
                     ratios.append(ratio)
                     line += '%8.2f' % ratio
+                for k in variants:
+                    if med.get(k) is not None and med[k] > 0 and ref > 0:
+                        vratios[k].append(med[k] / ref)
             print(line)
         if ratios:
             worst = max(ratios) if better == 'lower' else min(ratios)
             print('# ratio: geometric mean %.2f, worst %.2f' % (osu.gmean(ratios), worst))
             summary.append((b + ('' if col == 1 else ' (col %d)' % col), n, osu.gmean(ratios), worst, better))
+        # The same ratio for each variant, against the same best of the others.
+        for k in variants:
+            if vratios[k]:
+                vworst = max(vratios[k]) if better == 'lower' else min(vratios[k])
+                print('# ratio of %s: geometric mean %.2f, worst %.2f' % (k, osu.gmean(vratios[k]), vworst))
     return osu.report_failures(failed)
 
 
