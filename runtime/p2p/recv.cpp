@@ -197,7 +197,9 @@ void Engine::deliver_rts(Request* r, const MsgHeader& h, int src_local, const p2
       iovec local{r->buf.base, r->status.bytes};
       iovec remote{reinterpret_cast<void*>(h.addr), r->status.bytes};
       auto st = transport::shm::cma_read(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1));
-      res = st.ok() ? CmaResult::done : st.code == transport::Code::not_permitted ? CmaResult::refused : CmaResult::failed;
+      res = st.ok()                                     ? CmaResult::done
+            : st.code == transport::Code::not_permitted ? CmaResult::refused
+                                                        : CmaResult::failed;
     } else {
       res = cma_stream(pid, r, h, tref);
     }
