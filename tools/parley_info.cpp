@@ -77,6 +77,8 @@ void print_params() {
       {"PARLEY_SHM_PIPE_CHUNK", std::to_string(shm.pipe_chunk), "copy-pipeline bounce slot bytes (CMA refused)"},
       {"PARLEY_SHM_PIPE_SLOTS", std::to_string(shm.pipe_slots), "copy-pipeline slots per ordered pair"},
       {"PARLEY_SHM_CMA", "auto", "0 turns single-copy CMA off (copy pipeline), 1/auto use it when allowed"},
+      {"PARLEY_SHM_CMA_MIN_PIECE", std::to_string(engine.cma_min_piece),
+       "noncontiguous rendezvous: CMA iovecs when both sides' mean contiguous piece is at least this (bytes), else the copy pipeline"},
       {"PARLEY_TRANSPORT", "shm",
        "between ranks of one node: shm (shared memory), or ofi (libfabric, as between nodes)"},
       {"PARLEY_OFI_PROVIDER", "first", "libfabric provider (e.g. 'tcp;ofi_rxm', 'verbs;ofi_rxm'); FI_PROVIDER also filters"},
