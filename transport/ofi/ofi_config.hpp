@@ -24,7 +24,10 @@ struct OfiConfig {
   std::size_t eager_size = 16384;  // PARLEY_OFI_EAGER: bytes of one receive buffer = largest message
   std::uint32_t rx_buffers = 256;  // PARLEY_OFI_RX_BUFFERS: receive buffers posted at all times
   std::uint32_t tx_buffers = 256;  // PARLEY_OFI_TX_BUFFERS: sends in flight (each owns a copy)
-  std::uint32_t credits = 32;   // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver
+  // PARLEY_OFI_CREDITS: unconsumed messages one sender may have at a receiver;
+  // more than a typical window of nonblocking sends (osu_bw: 64), so such a
+  // window never stalls for a credit return.
+  std::uint32_t credits = 128;
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold
