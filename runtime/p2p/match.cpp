@@ -6,14 +6,21 @@
 namespace parley::p2p {
 
 MatchEngine::Bucket& MatchEngine::bucket(const MatchKey& k) {
+  if (last_bucket_ != nullptr && last_key_ == k) return *last_bucket_;
   auto& slot = buckets_[k];
   if (!slot) slot = std::make_unique<Bucket>();
+  last_key_ = k;
+  last_bucket_ = slot.get();
   return *slot;
 }
 
 MatchEngine::Bucket* MatchEngine::find_bucket(const MatchKey& k) {
+  if (last_bucket_ != nullptr && last_key_ == k) return last_bucket_;
   auto it = buckets_.find(k);
-  return it == buckets_.end() ? nullptr : it->second.get();
+  if (it == buckets_.end()) return nullptr;
+  last_key_ = k;
+  last_bucket_ = it->second.get();
+  return last_bucket_;
 }
 
 MatchEngine::Context& MatchEngine::context(std::uint32_t id) {
@@ -31,7 +38,10 @@ void MatchEngine::drop_bucket_if_empty(const MatchKey& k, Bucket& b) {
     emptied_.pop_front();
     Bucket& old = *it->second;
     old.listed = false;
-    if (old.posted.empty() && old.unexpected.empty()) buckets_.erase(it);
+    if (old.posted.empty() && old.unexpected.empty()) {
+      if (last_bucket_ == &old) last_bucket_ = nullptr;
+      buckets_.erase(it);
+    }
   }
 }
 

@@ -100,6 +100,12 @@ class MatchEngine {
   void drop_bucket_if_empty(const MatchKey& k, Bucket& b);
 
   std::unordered_map<MatchKey, std::unique_ptr<Bucket>, KeyHash> buckets_;
+  // The bucket looked up last: a ping-pong, a window of sends and a halo
+  // exchange use one (source, tag) pair over and over, so most lookups end
+  // here without hashing. Buckets live on the heap, so the pointer stays
+  // good until the bucket is erased (drop_bucket_if_empty forgets it then).
+  MatchKey last_key_{};
+  Bucket* last_bucket_ = nullptr;
   // Buckets that went empty, oldest first. They stay in the map so that a
   // (source, tag) pair used over and over does not allocate per message;
   // beyond kEmptyKept of them the oldest still-empty ones are dropped, which

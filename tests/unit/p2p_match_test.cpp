@@ -159,3 +159,29 @@ TEST_CASE("A specific receive does not scan thousands of unrelated unexpected me
   CHECK(m.find_unexpected({1, 3, 5}, true) == &late);
   CHECK(m.unexpected_count() == 20000);
 }
+
+TEST_CASE("Buckets dropped after going empty are looked up afresh (the last-bucket cache)") {
+  // Empty buckets beyond the kept ones are erased; the lookup cache must
+  // never hand out an erased one, whatever key was used last.
+  MatchEngine m;
+  std::vector<PostedRecv> rs;
+  rs.reserve(2100);  // never reallocated: posted receives must not move
+  for (int round = 0; round < 2; ++round) {
+    for (int tag = 0; tag < 1000; ++tag) {
+      rs.push_back(PostedRecv{{5, 1, tag}});
+      m.post(&rs.back());
+      CHECK(m.match_arrival(5, 1, tag) == &rs.back());
+    }
+    // The first key's bucket is long gone; post and match it again, also
+    // with an unexpected message in between.
+    rs.push_back(PostedRecv{{5, 1, 0}});
+    m.post(&rs.back());
+    CHECK(m.match_arrival(5, 1, 0) == &rs.back());
+    Unexpected u{{5, 1, 0}};
+    m.add_unexpected(&u);
+    CHECK(m.find_unexpected({5, 1, 0}, true) == &u);
+    CHECK(m.find_unexpected({5, 1, 0}, true) == nullptr);
+  }
+  CHECK(m.posted_count() == 0);
+  CHECK(m.unexpected_count() == 0);
+}
