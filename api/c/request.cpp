@@ -92,10 +92,22 @@ MPI_Comm comm_of(const Request* r) {
   return h == MPI_COMM_NULL ? MPI_COMM_WORLD : h;
 }
 
-int op_error(const char* fn, MPI_Comm comm, int err) {
-  if (err == MPI_SUCCESS) return MPI_SUCCESS;
-  return report(fn, comm, Status(err, err == MPI_ERR_TRUNCATE ? "message truncated: the receive buffer is too small"
-                                                                : "the operation failed"));
+// A point-to-point request's partner rank (-1 for the others).
+int partner(const Request* r) {
+  const bool p2p = r->kind == parley::p2p::RequestKind::send || r->kind == parley::p2p::RequestKind::recv;
+  return p2p && persistent_coll(r) == nullptr ? r->peer : -1;
+}
+
+// peer: the request's partner rank in its communicator (read before
+// retire() frees it), named in the message when there is one.
+int op_error(const char* fn, MPI_Comm comm, int err, int peer) {
+  if (err == MPI_SUCCESS) [[likely]] return MPI_SUCCESS;
+  if (err == MPI_ERR_TRUNCATE) return report(fn, comm, Status(err, "message truncated: the receive buffer is too small"));
+  if (peer >= 0)
+    return report(fn, comm,
+                  Status(err, "the operation with rank " + std::to_string(peer) +
+                                  " failed (the connection to it was lost, or the transport reported an error)"));
+  return report(fn, comm, Status(err, "the operation failed"));
 }
 
 }  // namespace
@@ -117,7 +129,8 @@ int PMPI_Wait(MPI_Request* request, MPI_Status* status) {
   engine().wait_until([r] { return done(r); });
   Runtime::get().set_current_call(nullptr);
   const MPI_Comm comm = comm_of(r);
-  return op_error(fn, comm, retire(request, r, status));
+  const int peer = partner(r);
+  return op_error(fn, comm, retire(request, r, status), peer);
 }
 
 int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
@@ -136,7 +149,8 @@ int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
   *flag = done(r) ? 1 : 0;
   if (!*flag) return MPI_SUCCESS;
   const MPI_Comm comm = comm_of(r);
-  return op_error(fn, comm, retire(request, r, status));
+  const int peer = partner(r);
+  return op_error(fn, comm, retire(request, r, status), peer);
 }
 
 namespace {
@@ -233,7 +247,8 @@ int complete_any(const char* fn, int count, MPI_Request* reqs, int* index, MPI_S
   *index = found;
   Request* r = rs[static_cast<std::size_t>(found)];
   const MPI_Comm comm = comm_of(r);
-  return op_error(fn, comm, retire(&reqs[found], r, status));
+  const int peer = partner(r);
+  return op_error(fn, comm, retire(&reqs[found], r, status), peer);
 }
 
 int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount, int* indices, MPI_Status* statuses,

@@ -623,6 +623,16 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
     p.waiting.remove(r);
     ofi_fail_request(r, world, why);
   }
+  // Receives posted for it before the loss can never be matched now.
+  // Receives from MPI_ANY_SOURCE stay posted: other ranks may match them.
+  std::vector<p2p::PostedRecv*> orphans;
+  match_.take_posted_if(
+      [&](const p2p::PostedRecv& pr) {
+        const Request* r = static_cast<const Request*>(pr.owner);
+        return r->comm != nullptr && r->peer >= 0 && r->comm->world_rank(r->peer) == world;
+      },
+      orphans);
+  for (p2p::PostedRecv* pr : orphans) ofi_fail_request(static_cast<Request*>(pr->owner), world, why);
 }
 
 }  // namespace parley

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "base/intrusive_list.hpp"
 
@@ -67,6 +68,26 @@ class MatchEngine {
 
   // Removes a still-posted receive (MPI_Cancel). False if already matched.
   bool cancel(PostedRecv* r);
+
+  // Takes every posted receive with a specific source for which
+  // pred(const PostedRecv&) is true out of matching and appends it to out
+  // (a peer was lost: its receives can never be matched). Wildcard
+  // receives stay: another source may still match them. Walks every
+  // bucket: for rare events only.
+  template <class Pred>
+  void take_posted_if(Pred pred, std::vector<PostedRecv*>& out) {
+    for (auto& [key, b] : buckets_) {
+      for (PostedRecv* r = b->posted.front(); r != nullptr;) {
+        PostedRecv* next = b->posted.next(r);
+        if (pred(*r)) {
+          b->posted.remove(r);
+          --posted_;
+          out.push_back(r);
+        }
+        r = next;
+      }
+    }
+  }
 
   std::size_t posted_count() const { return posted_; }
   std::size_t unexpected_count() const { return unexpected_; }

@@ -2,7 +2,8 @@
  * PARLEY_OFI_TEST_LOSE=0:1:1: rank 0 treats rank 1 as lost right after rank
  * 1's first message, as after a provider error). Afterwards rank 0's
  * receives from and sends to rank 1 fail with an error that names rank 1,
- * through the communicator's error handler, while MPI_ANY_SOURCE receives
+ * through the communicator's error handler (also a receive from rank 1
+ * posted before the loss and still unmatched), while MPI_ANY_SOURCE receives
  * (one posted before the loss, one after) are not failed and match rank 2.
  * Ranks 1 and 2 run normally. */
 #include "../p2p_common.h"
@@ -32,9 +33,17 @@ int main(int argc, char **argv) {
     MPI_Request early;
     int early_v = -1;
     MPI_Irecv(&early_v, 1, MPI_INT, MPI_ANY_SOURCE, 4, MPI_COMM_WORLD, &early);
+    /* A receive naming rank 1, posted before the loss and never matched:
+     * the loss must complete it with an error instead of leaving it. */
+    MPI_Request orphan;
+    int orphan_v = -1;
+    MPI_Irecv(&orphan_v, 1, MPI_INT, 1, 9, MPI_COMM_WORLD, &orphan);
     /* Rank 1's one message arrives; right after it rank 1 counts as lost. */
     int rc = MPI_Recv(&v, 1, MPI_INT, 1, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     CHECK(rc == MPI_SUCCESS && v == 11, "first message from rank 1: rc %d value %d", rc, v);
+    rc = MPI_Wait(&orphan, MPI_STATUS_IGNORE);
+    expect_lost(rc, "MPI_Wait on a receive posted before the loss");
+    CHECK(orphan == MPI_REQUEST_NULL, "the failed receive's request was not freed");
     rc = MPI_Recv(&v, 1, MPI_INT, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     expect_lost(rc, "MPI_Recv");
     MPI_Request r;
