@@ -548,6 +548,21 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
   std::vector<Block> rblocks;
   COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
                           rblocks));
+  if (request == nullptr && !inter && n > 1) {
+    // Contiguous blocks on the team skip the schedule (the same team steps
+    // as through it, so ranks may differ in which way they come).
+    Staged sd, rd;
+    const std::vector<Block> sb = in_place ? std::vector<Block>{} : uniform(sbuf, 1, scount, st_type);
+    if (stage_in_place(rblocks, rd) && (in_place || stage_in_place(sb, sd)) &&
+        coll::prefer_shm(coll::Collective::allgather, *std::max_element(rd.bytes.begin(), rd.bytes.end()), n)) {
+      if (coll::shm::Team* team = shm_team(comm, *c)) {
+        Runtime::get().set_current_call(fn);
+        team->allgatherv(in_place ? nullptr : first(sd), rd.origin, rd.bytes.data(), rd.displs.data());
+        Runtime::get().set_current_call(nullptr);
+        return MPI_SUCCESS;
+      }
+    }
+  }
   auto s = schedule(*c, comm);
   const void* send = nullptr;
   std::size_t sbytes = 0;
@@ -614,7 +629,21 @@ int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, v
   COLL_TRY(datatype(rtype, "recvtype", rt));
   COLL_TRY(buffer_ok(rbuf, rcount, rtype, rt, "recvbuf"));
   std::vector<Block> sblocks = in_place ? std::vector<Block>{} : uniform(sbuf, n, scount, st_type);
-  return alltoall_blocks(fn, comm, c, sblocks, uniform(rbuf, n, rcount, rt), in_place, true, request);
+  std::vector<Block> rblocks = uniform(rbuf, n, rcount, rt);
+  if (request == nullptr && !c->is_inter() && !in_place && n > 1) {
+    // Contiguous buffers on the team skip the schedule (as in allgather).
+    Staged sd, rd;
+    if (stage_in_place(sblocks, sd) && stage_in_place(rblocks, rd) &&
+        coll::prefer_shm(coll::Collective::alltoall, rd.bytes[0], n)) {
+      if (coll::shm::Team* team = shm_team(comm, *c)) {
+        Runtime::get().set_current_call(fn);
+        team->alltoall(sd.origin, sd.displs.data(), rd.origin, rd.displs.data(), rd.bytes[0]);
+        Runtime::get().set_current_call(nullptr);
+        return MPI_SUCCESS;
+      }
+    }
+  }
+  return alltoall_blocks(fn, comm, c, sblocks, rblocks, in_place, true, request);
 }
 
 int alltoallv(const char* fn, const void* sbuf, const int* scounts, const int* sdispls, MPI_Datatype stype,

@@ -290,7 +290,7 @@ void Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, co
   const auto me = static_cast<std::size_t>(rank_);
   std::size_t most = 0;
   for (int q = 0; q < size_; ++q) most = std::max(most, bytes[q]);
-  if (send != nullptr) std::memcpy(out + displs[me], send, bytes[me]);
+  if (send != nullptr && bytes[me] > 0) std::memcpy(out + displs[me], send, bytes[me]);
   for (std::size_t off = 0; off < most; off += kSlot) {
     const std::uint64_t k = ++step_;
     wait_free(k);
@@ -354,6 +354,7 @@ void Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, co
   auto* out = static_cast<std::byte*>(recv);
   const auto n = static_cast<std::size_t>(size_);
   const auto me = static_cast<std::size_t>(rank_);
+  if (block == 0) return;
   std::memcpy(out + rdispls[me], in + sdispls[me], block);
   // Pieces start on cache lines when they can.
   std::size_t piece = kSlot / n;

@@ -18,6 +18,8 @@ constexpr std::size_t kShmAllreduceMax = 128 * 1024;
 // ranks from 128 KiB, at 4 from 256 KiB); gather below 512 KiB; scatter
 // below 8 KiB (above it the root's linear sends, read by CMA, won at 4 ranks).
 constexpr std::size_t kShmAlltoallMax = 128 * 1024;
+constexpr std::size_t kShmPairAllgatherMax = 256 * 1024;  // 2 ranks
+constexpr std::size_t kShmPairAlltoallMax = 16 * 1024;    // 2 ranks
 constexpr std::size_t kShmGatherMax = 512 * 1024;
 constexpr std::size_t kShmScatterMax = 8 * 1024;
 
@@ -93,8 +95,11 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
     // at 128 KiB-1 MiB.
     case Collective::allreduce:
       return bytes < kShmAllreduceMax || !transport::node_oversubscribed(static_cast<unsigned>(size));
-    case Collective::allgather: return true;
-    case Collective::alltoall: return bytes < kShmAlltoallMax;
+    // At 2 ranks both are one exchange, which point-to-point makes with a
+    // single (CMA) copy: it won from 256 KiB (allgather) and 32 KiB
+    // (alltoall) in the final 2-rank run.
+    case Collective::allgather: return size > 2 || bytes < kShmPairAllgatherMax;
+    case Collective::alltoall: return bytes < (size > 2 ? kShmAlltoallMax : kShmPairAlltoallMax);
     case Collective::gather: return bytes < kShmGatherMax;
     case Collective::scatter: return bytes < kShmScatterMax;
     default: return false;
