@@ -11,10 +11,10 @@
 
 namespace parley {
 
-Runtime& Runtime::get() {
-  // Never destroyed: error paths may run during static destruction.
-  static Runtime* instance = new Runtime();
-  return *instance;
+Runtime& Runtime::create() {
+  static Runtime* made = new Runtime();  // once, even with racing threads
+  instance_.store(made, std::memory_order_release);
+  return *made;
 }
 
 Status Runtime::initialize(int required, int& provided) {

@@ -17,7 +17,13 @@ class Runtime {
  public:
   enum class State { kNotInitialized, kInitialized, kFinalized };
 
-  static Runtime& get();
+  // Inline (one load): every entry point asks. Created on first use, never
+  // destroyed: error paths may run during static destruction.
+  static Runtime& get() {
+    Runtime* r = instance_.load(std::memory_order_acquire);
+    if (r == nullptr) [[unlikely]] return create();
+    return *r;
+  }
 
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -65,6 +71,8 @@ class Runtime {
  private:
   Runtime() = default;
   ~Runtime() = default;
+  static Runtime& create();
+  static inline std::atomic<Runtime*> instance_{nullptr};
   void print_state() const;
 
   std::atomic<State> state_{State::kNotInitialized};

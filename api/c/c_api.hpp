@@ -32,12 +32,10 @@ bool free_user_errhandler(MPI_Errhandler h);
 bool call_user_errhandler(MPI_Errhandler h, MPI_Comm comm, int code);
 
 // Most calls are only legal between MPI_Init and MPI_Finalize.
+[[gnu::cold]] Status not_initialized();  // errors.cpp: "called before MPI_Init" / "after MPI_Finalize"
 inline Status require_initialized() {
-  switch (Runtime::get().state()) {
-    case Runtime::State::kInitialized: return Status::ok();
-    case Runtime::State::kNotInitialized: return Status(MPI_ERR_OTHER, "called before MPI_Init");
-    default: return Status(MPI_ERR_OTHER, "called after MPI_Finalize");
-  }
+  if (Runtime::get().state() == Runtime::State::kInitialized) [[likely]] return Status::ok();
+  return not_initialized();
 }
 
 inline Status null_arg(const char* name) { return Status(MPI_ERR_ARG, std::string(name) + " is a null pointer"); }

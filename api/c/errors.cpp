@@ -58,6 +58,11 @@ void destroy_predefined_comms() {
   // reports from illegal ones) still consult WORLD's error handler.
 }
 
+Status not_initialized() {
+  if (Runtime::get().state() == Runtime::State::kNotInitialized) return Status(MPI_ERR_OTHER, "called before MPI_Init");
+  return Status(MPI_ERR_OTHER, "called after MPI_Finalize");
+}
+
 Communicator* lookup_comm(MPI_Comm comm) {
   if (comm == MPI_COMM_WORLD) return g_world.get();
   if (comm == MPI_COMM_SELF) return g_self.get();

@@ -59,8 +59,8 @@ int check_probe(const char* fn, int source, int tag, MPI_Comm comm, MPI_Message*
   c = lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
   if (message == nullptr) return report(fn, comm, null_arg("message"));
-  if (Status st = check_source(*c, source); !st) return report(fn, comm, st);
-  if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
+  if (!source_ok(*c, source)) [[unlikely]] return report(fn, comm, bad_rank(*c, source, true));
+  if (!recv_tag_ok(tag)) [[unlikely]] return report(fn, comm, bad_tag(tag, true));
   return MPI_SUCCESS;
 }
 

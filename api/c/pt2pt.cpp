@@ -46,8 +46,8 @@ int make_send(const char* fn, const void* buf, int count, MPI_Datatype type, int
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
   p2p::Buffer b;
   if (Status st = make_buffer(buf, count, type, b); !st) return report(fn, comm, st);
-  if (Status st = check_dest(*c, dest); !st) return report(fn, comm, st);
-  if (Status st = check_send_tag(tag); !st) return report(fn, comm, st);
+  if (!dest_ok(*c, dest)) [[unlikely]] return report(fn, comm, bad_rank(*c, dest, false));
+  if (!send_tag_ok(tag)) [[unlikely]] return report(fn, comm, bad_tag(tag, false));
   if (mode == SendMode::buffered) return make_bsend(fn, c, b, dest, tag, persistent, out);
   if (persistent || dest == MPI_PROC_NULL) {
     Request* r = engine().alloc_request();
@@ -75,8 +75,8 @@ int make_recv(const char* fn, void* buf, int count, MPI_Datatype type, int sourc
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
   p2p::Buffer b;
   if (Status st = make_buffer(buf, count, type, b); !st) return report(fn, comm, st);
-  if (Status st = check_source(*c, source); !st) return report(fn, comm, st);
-  if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
+  if (!source_ok(*c, source)) [[unlikely]] return report(fn, comm, bad_rank(*c, source, true));
+  if (!recv_tag_ok(tag)) [[unlikely]] return report(fn, comm, bad_tag(tag, true));
   if (persistent || source == MPI_PROC_NULL) {
     Request* r = engine().alloc_request();
     r->kind = p2p::RequestKind::recv;
@@ -235,8 +235,8 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int* flag, MPI_Status* statu
   parley::Communicator* c = lookup_comm(comm);
   if (c == nullptr) return report(fn, MPI_COMM_WORLD, invalid_comm(comm));
   if (flag == nullptr) return report(fn, comm, null_arg("flag"));
-  if (Status st = check_source(*c, source); !st) return report(fn, comm, st);
-  if (Status st = check_recv_tag(tag); !st) return report(fn, comm, st);
+  if (!source_ok(*c, source)) [[unlikely]] return report(fn, comm, bad_rank(*c, source, true));
+  if (!recv_tag_ok(tag)) [[unlikely]] return report(fn, comm, bad_tag(tag, true));
   if (source == MPI_PROC_NULL) {
     *flag = 1;
     proc_null_status(status);

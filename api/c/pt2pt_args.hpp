@@ -80,26 +80,16 @@ inline Status make_buffer(const void* buf, int count, MPI_Datatype type, p2p::Bu
   return Status::ok();
 }
 
-inline Status check_dest(const Communicator& c, int dest) {
-  if ((dest >= 0 && dest < c.size()) || dest == MPI_PROC_NULL) [[likely]] return Status::ok();
-  return bad_rank(c, dest, false);
+// The rank and tag checks, as predicates: the entry points report the cold
+// builders' messages when one fails.
+inline bool dest_ok(const Communicator& c, int dest) {
+  return (dest >= 0 && dest < c.size()) || dest == MPI_PROC_NULL;
 }
-
-inline Status check_source(const Communicator& c, int source) {
-  if ((source >= 0 && source < c.size()) || source == MPI_ANY_SOURCE || source == MPI_PROC_NULL) [[likely]]
-    return Status::ok();
-  return bad_rank(c, source, true);
+inline bool source_ok(const Communicator& c, int source) {
+  return (source >= 0 && source < c.size()) || source == MPI_ANY_SOURCE || source == MPI_PROC_NULL;
 }
-
-inline Status check_send_tag(int tag) {
-  if (tag >= 0) [[likely]] return Status::ok();
-  return bad_tag(tag, false);
-}
-
-inline Status check_recv_tag(int tag) {
-  if (tag >= 0 || tag == MPI_ANY_TAG) [[likely]] return Status::ok();
-  return bad_tag(tag, true);
-}
+inline bool send_tag_ok(int tag) { return tag >= 0; }
+inline bool recv_tag_ok(int tag) { return tag >= 0 || tag == MPI_ANY_TAG; }
 
 // MPICH ABI: count_lo holds the low 32 bits of the byte count,
 // count_hi_and_cancelled the high bits shifted left by one and the cancelled flag in bit 0.
