@@ -56,7 +56,12 @@ class ApiLock {
 
  private:
   constexpr ApiLock() = default;
-  static constexpr int kHandoffYields = 1000;  // bound on one handoff's wait
+  // Yields while handing over before taking the lock back. Few: on a busy
+  // machine each sched_yield may give a whole time slice to another
+  // process, and the woken thread may not run for several; the waiter
+  // hands over again on its next poll anyway (the other thread, when it
+  // runs and finds the lock taken, sleeps and marks it contended again).
+  static constexpr int kHandoffYields = 2;
 
   // The classic three-state futex mutex: mark "sleepers" and sleep until
   // the word is free, then take it still marked (a later unlock may wake

@@ -54,10 +54,28 @@ def main():
         env = {k: v for k, v in env.items() if not k.startswith('PMIX_')}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             start_new_session=True)
+
+    def stop_job():
+        # SIGTERM first: parleyrun forwards it and tears the whole job down
+        # (its ranks run in sessions of their own); SIGKILL if it lingers.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def on_term(signum, frame):
+        # Meson's own timeout: never leave the job's ranks running.
+        stop_job()
+        sys.exit(1)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         out, err = proc.communicate(timeout=a.timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        stop_job()
         out, err = proc.communicate()
         print('FAIL: job hung; killed after %s s' % a.timeout)
         print(out.decode(errors='replace'), err.decode(errors='replace'))
