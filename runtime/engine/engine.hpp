@@ -212,6 +212,19 @@ class Engine {
   // r->buf.base, unpacked at completion: the libfabric rendezvous paths
   // (engine_ofi.cpp) read into buf.base and call this.
   static void set_status(p2p::Request* r, const p2p::MsgHeader& h);
+  // A send's envelope (context, source, tag, size, the request as the
+  // sender's reference), the same on every transport.
+  static void fill_envelope(p2p::MsgHeader& h, const p2p::Request* r) {
+    h.context = r->comm->context_id();
+    h.source = r->comm->rank();
+    h.tag = r->tag;
+    h.size = r->buf.bytes;
+    h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  }
+  // A send to local rank `local`: transmitted now, or queued behind earlier
+  // sends to that peer (or a full ring) and sent from progress().
+  template <bool Typed>
+  void shm_send(p2p::Request* r, int local);
 
   // libfabric (engine_ofi.cpp)
   Status init_ofi(const bootstrap::JobInfo& job, bool multi_node);

@@ -225,11 +225,7 @@ bool Engine::ofi_try_transmit(Request* r, int world) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   OfiHeader m{};
   MsgHeader& h = m.h;
-  h.context = r->comm->context_id();
-  h.source = r->comm->rank();
-  h.tag = r->tag;
-  h.size = r->buf.bytes;
-  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  fill_envelope(h, r);
   // Short of eager credit: rendezvous, whatever the size.
   const std::uint64_t charge = eager_charge(r->buf.bytes);
   const bool eager = r->buf.bytes <= ofi_eager_max_ && charge <= p.eager_credit;

@@ -66,14 +66,19 @@ Status Engine::start(Request* r) {
     }
     return Status::ok();
   }
-  r->dest_local = rt.index;
-  Peer& p = peers_[static_cast<std::size_t>(r->dest_local)];
-  // Behind earlier queued sends to the same peer, or the ring is full: queue.
-  if (!p.pending.empty() || !try_transmit(r)) {
-    p.pending.push_back(r);
-    make_busy(r->dest_local);
-  }
+  shm_send<false>(r, rt.index);
   return Status::ok();
+}
+
+template <bool Typed>
+void Engine::shm_send(Request* r, int local) {
+  r->dest_local = local;
+  Peer& p = peers_[static_cast<std::size_t>(local)];
+  // Behind earlier queued sends to the same peer, or the ring is full: queue.
+  if (!p.pending.empty() || !(Typed ? try_transmit_typed(r) : try_transmit(r))) {
+    p.pending.push_back(r);
+    make_busy(local);
+  }
 }
 
 // A noncontiguous send: over shm and self it streams from the user's buffer;
@@ -92,12 +97,7 @@ Status Engine::start_typed_send(Request* r) {
     ofi_start_send(r, world);
     return Status::ok();
   }
-  r->dest_local = rt.index;
-  Peer& p = peers_[static_cast<std::size_t>(r->dest_local)];
-  if (!p.pending.empty() || !try_transmit_typed(r)) {
-    p.pending.push_back(r);
-    make_busy(r->dest_local);
-  }
+  shm_send<true>(r, rt.index);
   return Status::ok();
 }
 
@@ -109,11 +109,7 @@ bool Engine::try_transmit_typed(Request* r) {
     p2p::TypeRef t;
   } m{};
   MsgHeader& h = m.h;
-  h.context = r->comm->context_id();
-  h.source = r->comm->rank();
-  h.tag = r->tag;
-  h.size = r->buf.bytes;
-  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  fill_envelope(h, r);
   transport::TransportStatus st;
   const auto dst = static_cast<std::uint32_t>(r->dest_local);
   if (r->buf.bytes <= eager_max_) {
@@ -140,11 +136,7 @@ bool Engine::try_transmit_typed(Request* r) {
 
 bool Engine::try_transmit(Request* r) {
   MsgHeader h{};
-  h.context = r->comm->context_id();
-  h.source = r->comm->rank();
-  h.tag = r->tag;
-  h.size = r->buf.bytes;
-  h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  fill_envelope(h, r);
   const bool eager = r->buf.bytes <= eager_max_;
   if (eager) {
     h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
