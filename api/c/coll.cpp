@@ -343,10 +343,20 @@ using parley::c::require_initialized;
 
 // Blocking collectives whose block (the same on every rank) prefers the
 // shared-memory team run their data movement on it (coll::Schedule::set_team).
+// The team, when a blocking `which` of `bytes` runs on it (the same answer
+// on every rank): the sizes that only its CMA form takes make the team first
+// (a collective step every rank takes alike) to learn whether CMA works.
+coll::shm::Team* team_for(MPI_Comm comm, Communicator& c, coll::Collective which, std::size_t bytes) {
+  const int n = c.local_size();
+  if (c.is_inter() || n < 2 || !coll::prefer_shm(which, bytes, n, true)) return nullptr;
+  coll::shm::Team* team = shm_team(comm, c);
+  if (team != nullptr && !team->cma() && !coll::prefer_shm(which, bytes, n, false)) return nullptr;
+  return team;
+}
+
 void offer_team(coll::Schedule& s, MPI_Comm comm, Communicator& c, coll::Collective which, std::size_t block,
                 const MPI_Request* request) {
-  if (request == nullptr && !c.is_inter() && c.local_size() > 1 && coll::prefer_shm(which, block, c.local_size()))
-    s.set_team(shm_team(comm, c));
+  if (request == nullptr) s.set_team(team_for(comm, c, which, block));
 }
 
 int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
@@ -357,8 +367,8 @@ int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
     coll::inter_barrier(*s);
     return start(fn, comm, c, std::move(s), request);
   }
-  if (request == nullptr && coll::prefer_shm(coll::Collective::barrier, 0, c->local_size())) {
-    if (coll::shm::Team* team = shm_team(comm, *c)) {
+  if (request == nullptr) {
+    if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::barrier, 0)) {
       Runtime::get().set_current_call(fn);
       team->barrier();
       Runtime::get().set_current_call(nullptr);
@@ -397,20 +407,21 @@ int bcast(const char* fn, void* buf, std::int64_t count, MPI_Datatype type, int 
   const auto bytes = static_cast<std::size_t>(count * t->size());
   // The path depends on the byte count only (the datatypes of the ranks may
   // differ in layout): noncontiguous data goes through a packed copy.
-  if (request == nullptr && coll::prefer_shm(coll::Collective::bcast, bytes, c->local_size())) {
-    if (coll::shm::Team* team = shm_team(comm, *c)) {
+  if (request == nullptr) {
+    if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::bcast, bytes)) {
       if (bytes == 0) return MPI_SUCCESS;
       Runtime::get().set_current_call(fn);
+      Status st;
       if (t->is_contiguous()) {
-        team->bcast(static_cast<std::byte*>(buf) + t->true_lb(), bytes, root);
+        st = team->bcast(static_cast<std::byte*>(buf) + t->true_lb(), bytes, root);
       } else {
         std::vector<std::byte> packed(bytes);
         if (c->rank() == root) dt::pack(buf, count, *t, 0, packed.data(), bytes);
-        team->bcast(packed.data(), bytes, root);
-        if (c->rank() != root) dt::unpack(packed.data(), bytes, buf, count, *t, 0);
+        st = team->bcast(packed.data(), bytes, root);
+        if (st && c->rank() != root) dt::unpack(packed.data(), bytes, buf, count, *t, 0);
       }
       Runtime::get().set_current_call(nullptr);
-      return MPI_SUCCESS;
+      return st ? MPI_SUCCESS : report(fn, comm, st);
     }
   }
   auto s = schedule(*c, comm);
@@ -553,13 +564,13 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     // as through it, so ranks may differ in which way they come).
     Staged sd, rd;
     const std::vector<Block> sb = in_place ? std::vector<Block>{} : uniform(sbuf, 1, scount, st_type);
-    if (stage_in_place(rblocks, rd) && (in_place || stage_in_place(sb, sd)) &&
-        coll::prefer_shm(coll::Collective::allgather, *std::max_element(rd.bytes.begin(), rd.bytes.end()), n)) {
-      if (coll::shm::Team* team = shm_team(comm, *c)) {
+    if (stage_in_place(rblocks, rd) && (in_place || stage_in_place(sb, sd))) {
+      if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::allgather,
+                                           *std::max_element(rd.bytes.begin(), rd.bytes.end()))) {
         Runtime::get().set_current_call(fn);
-        team->allgatherv(in_place ? nullptr : first(sd), rd.origin, rd.bytes.data(), rd.displs.data());
+        Status st = team->allgatherv(in_place ? nullptr : first(sd), rd.origin, rd.bytes.data(), rd.displs.data());
         Runtime::get().set_current_call(nullptr);
-        return MPI_SUCCESS;
+        return st ? MPI_SUCCESS : report(fn, comm, st);
       }
     }
   }
@@ -633,13 +644,12 @@ int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, v
   if (request == nullptr && !c->is_inter() && !in_place && n > 1) {
     // Contiguous buffers on the team skip the schedule (as in allgather).
     Staged sd, rd;
-    if (stage_in_place(sblocks, sd) && stage_in_place(rblocks, rd) &&
-        coll::prefer_shm(coll::Collective::alltoall, rd.bytes[0], n)) {
-      if (coll::shm::Team* team = shm_team(comm, *c)) {
+    if (stage_in_place(sblocks, sd) && stage_in_place(rblocks, rd)) {
+      if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::alltoall, rd.bytes[0])) {
         Runtime::get().set_current_call(fn);
-        team->alltoall(sd.origin, sd.displs.data(), rd.origin, rd.displs.data(), rd.bytes[0]);
+        Status st = team->alltoall(sd.origin, sd.displs.data(), rd.origin, rd.displs.data(), rd.bytes[0]);
         Runtime::get().set_current_call(nullptr);
-        return MPI_SUCCESS;
+        return st ? MPI_SUCCESS : report(fn, comm, st);
       }
     }
   }
@@ -743,8 +753,8 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
   if (request == nullptr && (kind == Red::reduce || kind == Red::allreduce) && c->local_size() > 1) {
     const auto whole = static_cast<std::size_t>(count) * static_cast<std::size_t>(t->size());
     const auto which = kind == Red::reduce ? coll::Collective::reduce : coll::Collective::allreduce;
-    if (coll::prefer_shm(which, whole, c->local_size())) {
-      if (coll::shm::Team* team = shm_team(comm, *c)) {
+    {
+      if (coll::shm::Team* team = team_for(comm, *c, which, whole)) {
         coll::Reducer r;
         ReduceHolds holds;
         ReduceSetup rs;

@@ -39,7 +39,15 @@ Algorithm forced(Collective c);
 // alltoall; 0 for barrier) on a communicator of `size` ranks, all on this node, takes the
 // shared-memory team rather than a point-to-point schedule: the measured
 // crossovers (docs/collectives.md), unless PARLEY_COLL_<NAME> forces one.
-bool prefer_shm(Collective c, std::size_t bytes, int size);
+// `cma`: whether the team can read its peers' buffers directly
+// (Team::cma()); with it the team also takes the large sizes that its
+// two-copy path hands over to point-to-point.
+bool prefer_shm(Collective c, std::size_t bytes, int size, bool cma = false);
+// The smallest `bytes` (as for prefer_shm) at which the team moves the data
+// by CMA straight between the ranks' buffers instead of through its
+// segment: the measured crossover, or PARLEY_COLL_SHM_CMA (bytes; 0 = never).
+// SIZE_MAX when never.
+std::size_t shm_cma_min(Collective c, int size);
 
 void barrier(Schedule& s);
 void bcast(Schedule& s, void* buf, std::size_t bytes, int root);

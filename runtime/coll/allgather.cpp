@@ -91,8 +91,7 @@ void allgatherv(Schedule& s, const void* send, void* recv, const std::size_t* by
   if (shm::Team* team = s.team()) {
     const auto n = static_cast<std::size_t>(s.size());
     s.call([team, r, b = std::vector<std::size_t>(bytes, bytes + n), d = std::vector<std::size_t>(displs, displs + n)] {
-      team->allgatherv(nullptr, r, b.data(), d.data());
-      return Status::ok();
+      return team->allgatherv(nullptr, r, b.data(), d.data());
     });
     s.fence();
     return;

@@ -62,8 +62,7 @@ void alltoallv(Schedule& s, const void* send, const std::size_t* send_bytes, con
     s.fence();
     s.call([team, sb, rb, block = send_bytes[0], sd = std::vector<std::size_t>(send_displs, send_displs + un),
             rd = std::vector<std::size_t>(recv_displs, recv_displs + un)] {
-      team->alltoall(sb, sd.data(), rb, rd.data(), block);
-      return Status::ok();
+      return team->alltoall(sb, sd.data(), rb, rd.data(), block);
     });
     s.fence();
     return;

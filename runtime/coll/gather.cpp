@@ -19,8 +19,7 @@ void gatherv(Schedule& s, const void* send, std::size_t send_bytes, void* recv, 
     const std::size_t block = me == root ? bytes[root] : send_bytes;
     s.fence();
     s.call([team, send, block, recv, d = std::move(d), root] {
-      team->gather(send, block, recv, d.data(), root);
-      return Status::ok();
+      return team->gather(send, block, recv, d.data(), root);
     });
     s.fence();
     return;
@@ -46,8 +45,7 @@ void scatterv(Schedule& s, const void* send, const std::size_t* bytes, const std
     const std::size_t block = me == root ? bytes[root] : recv_bytes;
     s.fence();
     s.call([team, send, d = std::move(d), recv, block, root] {
-      team->scatter(send, d.data(), recv, block, root);
-      return Status::ok();
+      return team->scatter(send, d.data(), recv, block, root);
     });
     s.fence();
     return;

@@ -22,6 +22,7 @@
 #include "coll/algorithms.hpp"
 #include "engine/engine_wait.hpp"
 #include "transport/common/backoff.hpp"
+#include "transport/shm/shm_cma.hpp"
 #include "runtime.hpp"
 
 namespace parley::coll::shm {
@@ -30,6 +31,9 @@ namespace {
 Engine& engine() { return Runtime::get().engine(); }
 
 constexpr std::size_t kNameBytes = 128;
+// reduce_cma combines a peer's data in pieces of this many bytes (read by
+// CMA into a buffer that stays in cache, combined into the result).
+constexpr std::size_t kCmaPiece = 64 * 1024;
 
 // Allreduce/reduce below this many bytes: every rank (or the root) combines
 // all slots itself (one synchronisation); above it each rank combines its
@@ -126,6 +130,12 @@ std::unique_ptr<Team> Team::create(Communicator& comm, int tag_name, int tag_ack
       close(fd);
     }
   }
+  // For the CMA probe (probe_cma): my pid, and where it lies in my memory.
+  if (base != nullptr) {
+    Published& pub = reinterpret_cast<Control*>(base)[me].pub;
+    pub.pid.store(static_cast<std::uint64_t>(getpid()), std::memory_order_relaxed);
+    pub.probe.store(reinterpret_cast<std::uint64_t>(&pub.pid), std::memory_order_release);
+  }
   // Everyone says whether it mapped the segment; once rank 0 has heard from
   // all, nobody opens the name any more and it is unlinked.
   std::vector<std::byte> ok(static_cast<std::size_t>(n));
@@ -144,8 +154,47 @@ std::unique_ptr<Team> Team::create(Communicator& comm, int tag_name, int tag_ack
     if (base != nullptr) munmap(base, bytes);
     return nullptr;
   }
-  return std::unique_ptr<Team>(new Team(me, n, base, bytes));
+  std::unique_ptr<Team> team(new Team(me, n, base, bytes));
+  team->probe_cma();
+  return team;
 }
+
+// Every rank tries one CMA read of every peer (its pid field, whose address
+// it published) and says whether all worked; the team uses CMA only when
+// every rank can read every other. PARLEY_SHM_CMA=0 (the engine's switch)
+// and PARLEY_COLL_SHM_CMA=0 turn it off.
+void Team::probe_cma() {
+  bool ok = shm_cma_min(Collective::allreduce, size_) != SIZE_MAX || shm_cma_min(Collective::bcast, size_) != SIZE_MAX;
+  if (const char* e = std::getenv("PARLEY_SHM_CMA"); e != nullptr && std::string_view(e) == "0") ok = false;
+  for (int q = 0; q < size_ && ok; ++q) {
+    if (q == rank_) continue;
+    const Published& pub = ctl(q).pub;
+    const std::uint64_t probe = pub.probe.load(std::memory_order_acquire);
+    const std::uint64_t pid = pub.pid.load(std::memory_order_relaxed);
+    ok = transport::shm::cma_probe(static_cast<pid_t>(pid), probe, pid).ok();
+  }
+  ctl(rank_).pub.cma_ok.store(ok ? 1 : 0, std::memory_order_relaxed);
+  const std::uint64_t k = ++step_;
+  barrier_flat(k);
+  post(&Control::finished, k);
+  bool all = true;
+  for (int q = 0; q < size_; ++q) all &= ctl(q).pub.cma_ok.load(std::memory_order_relaxed) == 1;
+  cma_ = all;
+}
+
+void Team::publish(const void* p) const {
+  ctl(rank_).pub.addr.store(reinterpret_cast<std::uint64_t>(p), std::memory_order_relaxed);
+}
+
+bool Team::cma_read(int r, void* local, std::uint64_t remote, std::size_t len) const {
+  if (len == 0) return true;
+  const iovec l{local, len};
+  const iovec rv{reinterpret_cast<void*>(remote), len};
+  const auto pid = static_cast<pid_t>(ctl(r).pub.pid.load(std::memory_order_relaxed));
+  return transport::shm::cma_read(pid, transport::IovSpan(&l, 1), transport::IovSpan(&rv, 1)).ok();
+}
+
+bool Team::use_cma(Collective c, std::size_t bytes) const { return cma_ && bytes >= shm_cma_min(c, size_); }
 
 void Team::wait_one(int r, Flag Control::*field, std::uint64_t value) const {
   std::atomic<std::uint64_t>& f = (ctl(r).*field).value;
@@ -200,7 +249,8 @@ void Team::barrier_counter(std::uint64_t k) {
   }
 }
 
-void Team::bcast(void* buf, std::size_t bytes, int root) {
+Status Team::bcast(void* buf, std::size_t bytes, int root) {
+  if (use_cma(Collective::bcast, bytes)) return bcast_cma(buf, bytes, root);
   auto* p = static_cast<std::byte*>(buf);
   for (std::size_t off = 0; off < bytes; off += bcast_chunk_) {
     const std::size_t len = std::min(bcast_chunk_, bytes - off);
@@ -215,12 +265,33 @@ void Team::bcast(void* buf, std::size_t bytes, int root) {
     }
     post(&Control::finished, k);
   }
+  return Status::ok();
+}
+
+// The root publishes its buffer; the others read it straight into theirs
+// and say so; the root returns once all have (its buffer is theirs to read
+// until then).
+Status Team::bcast_cma(void* buf, std::size_t bytes, int root) {
+  const std::uint64_t k = ++step_;
+  bool ok = true;
+  if (rank_ == root) {
+    publish(buf);
+    post(&Control::arrived, k);
+    wait_all(&Control::finished, k);
+  } else {
+    wait_one(root, &Control::arrived, k);
+    ok = cma_read(root, buf, published(root), bytes);
+  }
+  post(&Control::finished, k);
+  return ok ? Status::ok() : Status(MPI_ERR_BUFFER, "MPI_Bcast: cannot read the root's buffer (CMA)");
 }
 
 Status Team::reduce(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
                     int root) {
   const std::size_t bytes = count * item_bytes;
   if (bytes == 0) return Status::ok();
+  if (use_cma(root < 0 ? Collective::allreduce : Collective::reduce, bytes))
+    return reduce_cma(send, recv, count, item_bytes, r, root);
   if (bytes > flat_limit() || bytes > kSlot) return reduce_chunked(send, recv, count, item_bytes, r, root);
   // Flat: everyone leaves its vector in its slot, the root combines them.
   const std::uint64_t k = ++step_;
@@ -279,17 +350,80 @@ Status Team::reduce_chunked(const void* send, void* recv, std::size_t count, std
   return st;
 }
 
+// Chunks of up to a whole set's bytes (the result area): everyone publishes
+// its input; each rank combines its share of the chunk, reading the peers'
+// pieces by CMA (in kCmaPiece pieces, the highest rank's straight into the
+// result) in the same order as the other paths; once every share is in
+// (which also means nobody reads an input any more) the root or everyone
+// copies the result out. Two synchronisations per set instead of per slot.
+Status Team::reduce_cma(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
+                        int root) {
+  const std::size_t per_chunk = std::max<std::size_t>(1, set_bytes() / item_bytes);
+  const std::size_t per_piece = std::max<std::size_t>(1, kCmaPiece / item_bytes);
+  if (scratch_bytes_ < per_piece * item_bytes) {
+    scratch_bytes_ = per_piece * item_bytes;
+    scratch_.reset(new std::byte[scratch_bytes_]);
+  }
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  const bool gets_result = root < 0 || rank_ == root;
+  const auto n = static_cast<std::size_t>(size_);
+  const auto me = static_cast<std::size_t>(rank_);
+  Status st;
+  bool ok = true;
+  for (std::size_t first = 0; first < count; first += per_chunk) {
+    const std::size_t items = std::min(per_chunk, count - first);
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    publish(in + first * item_bytes);
+    post(&Control::arrived, k);
+    wait_all(&Control::arrived, k);
+    const std::size_t lo = items * me / n;
+    const std::size_t hi = items * (me + 1) / n;
+    for (std::size_t a = lo; a < hi; a += per_piece) {
+      const std::size_t m = std::min(per_piece, hi - a);
+      const std::size_t off = (first + a) * item_bytes;
+      std::byte* res = set(k) + a * item_bytes;
+      for (int q = size_ - 1; q >= 0; --q) {
+        const std::byte* src;
+        if (q == rank_) {
+          src = in + off;
+        } else {
+          std::byte* dst = q == size_ - 1 ? res : scratch_.get();
+          if (!cma_read(q, dst, published(q) + a * item_bytes, m * item_bytes)) {
+            ok = false;
+            std::memset(dst, 0, m * item_bytes);
+          }
+          src = dst;
+        }
+        if (q == size_ - 1) {
+          if (src != res) std::memcpy(res, src, m * item_bytes);
+        } else if (st) {
+          st = r.apply(src, res, m);
+        }
+      }
+    }
+    post(&Control::reduced, k);
+    wait_all(&Control::reduced, k);
+    if (gets_result) std::memcpy(out + first * item_bytes, set(k), items * item_bytes);
+    post(&Control::finished, k);
+  }
+  if (!ok && st) st = Status(MPI_ERR_BUFFER, "cannot read a peer's send buffer (CMA)");
+  return st;
+}
+
 // --- block movers -------------------------------------------------------------
 // Each step moves bytes [off, off + kSlot) of every block; a rank's slot of
 // the step's set holds its piece, written once and read by everyone who
 // needs it. Writers wait only for the set to be free (four steps back), so
 // a rank may run up to kSets steps ahead of the slowest reader.
 
-void Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs) {
+Status Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs) {
   auto* out = static_cast<std::byte*>(recv);
   const auto me = static_cast<std::size_t>(rank_);
   std::size_t most = 0;
   for (int q = 0; q < size_; ++q) most = std::max(most, bytes[q]);
+  if (use_cma(Collective::allgather, most)) return allgatherv_cma(send, recv, bytes, displs);
   if (send != nullptr && bytes[me] > 0) std::memcpy(out + displs[me], send, bytes[me]);
   for (std::size_t off = 0; off < most; off += kSlot) {
     const std::uint64_t k = ++step_;
@@ -304,9 +438,11 @@ void Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, co
     }
     post(&Control::finished, k);
   }
+  return Status::ok();
 }
 
-void Team::gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root) {
+Status Team::gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root) {
+  if (use_cma(Collective::gather, block)) return gather_cma(send, block, recv, displs, root);
   auto* out = static_cast<std::byte*>(recv);
   const auto* in = static_cast<const std::byte*>(send);
   if (rank_ == root && send != nullptr) std::memcpy(out + displs[root], in, block);
@@ -324,9 +460,11 @@ void Team::gather(const void* send, std::size_t block, void* recv, const std::si
     }
     post(&Control::finished, k);
   }
+  return Status::ok();
 }
 
-void Team::scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root) {
+Status Team::scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root) {
+  if (use_cma(Collective::scatter, block)) return scatter_cma(send, displs, recv, block, root);
   const auto* in = static_cast<const std::byte*>(send);
   auto* out = static_cast<std::byte*>(recv);
   if (rank_ == root && recv != nullptr) std::memcpy(out, in + displs[root], block);
@@ -344,17 +482,19 @@ void Team::scatter(const void* send, const std::size_t* displs, void* recv, std:
     }
     post(&Control::finished, k);
   }
+  return Status::ok();
 }
 
 // Rank r's slot of a step holds, for every destination q, piece q (piece
 // bytes of block q from off); q reads piece q of every rank's slot.
-void Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
-                    std::size_t block) {
+Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                      std::size_t block) {
+  if (use_cma(Collective::alltoall, block)) return alltoall_cma(send, sdispls, recv, rdispls, block);
   const auto* in = static_cast<const std::byte*>(send);
   auto* out = static_cast<std::byte*>(recv);
   const auto n = static_cast<std::size_t>(size_);
   const auto me = static_cast<std::size_t>(rank_);
-  if (block == 0) return;
+  if (block == 0) return Status::ok();
   std::memcpy(out + rdispls[me], in + sdispls[me], block);
   // Pieces start on cache lines when they can.
   std::size_t piece = kSlot / n;
@@ -372,6 +512,106 @@ void Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, co
       if (q != me) std::memcpy(out + rdispls[q] + off, slot(k, static_cast<int>(q)) + me * piece, len);
     post(&Control::finished, k);
   }
+  return Status::ok();
+}
+
+// --- CMA block movers ---------------------------------------------------------
+// One step whatever the size: a rank publishes where its data is (one
+// address, or a table of them in its slot), waits for the ranks it reads
+// from, reads their blocks straight into its own buffer, and posts
+// `finished`; a rank whose buffer others read returns only once they all
+// have (it may reuse the buffer then). Readers start at the next rank up, so
+// that they do not all read the same rank at once.
+
+namespace {
+Status cma_failed(bool ok, const char* what) {
+  return ok ? Status::ok() : Status(MPI_ERR_BUFFER, std::string(what) + ": cannot read a peer's buffer (CMA)");
+}
+}  // namespace
+
+Status Team::allgatherv_cma(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs) {
+  auto* out = static_cast<std::byte*>(recv);
+  const auto me = static_cast<std::size_t>(rank_);
+  const std::uint64_t k = ++step_;
+  // Peers read my block from the send buffer (or, in place, from recv).
+  publish(send != nullptr ? send : out + displs[me]);
+  post(&Control::arrived, k);
+  if (send != nullptr && bytes[me] > 0) std::memcpy(out + displs[me], send, bytes[me]);
+  bool ok = true;
+  for (int i = 1; i < size_; ++i) {
+    const int q = (rank_ + i) % size_;
+    const auto uq = static_cast<std::size_t>(q);
+    if (bytes[uq] == 0) continue;
+    wait_one(q, &Control::arrived, k);
+    ok &= cma_read(q, out + displs[uq], published(q), bytes[uq]);
+  }
+  post(&Control::finished, k);
+  wait_all(&Control::finished, k);
+  return cma_failed(ok, "MPI_Allgather");
+}
+
+Status Team::gather_cma(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root) {
+  auto* out = static_cast<std::byte*>(recv);
+  const std::uint64_t k = ++step_;
+  bool ok = true;
+  if (rank_ == root) {
+    if (send != nullptr) std::memcpy(out + displs[root], send, block);
+    for (int i = 1; i < size_; ++i) {
+      const int q = (rank_ + i) % size_;
+      wait_one(q, &Control::arrived, k);
+      ok &= cma_read(q, out + displs[q], published(q), block);
+    }
+  } else {
+    publish(send);
+    post(&Control::arrived, k);
+    wait_one(root, &Control::finished, k);
+  }
+  post(&Control::finished, k);
+  return cma_failed(ok, "MPI_Gather");
+}
+
+// The root's slot holds the address of every rank's block.
+Status Team::scatter_cma(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root) {
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  const std::uint64_t k = ++step_;
+  bool ok = true;
+  if (rank_ == root) {
+    wait_free(k);
+    auto* table = reinterpret_cast<std::uint64_t*>(slot(k, root));
+    for (int q = 0; q < size_; ++q) table[q] = reinterpret_cast<std::uint64_t>(in + displs[q]);
+    post(&Control::arrived, k);
+    if (recv != nullptr) std::memcpy(out, in + displs[root], block);
+    wait_all(&Control::finished, k);
+  } else {
+    wait_one(root, &Control::arrived, k);
+    ok = cma_read(root, out, reinterpret_cast<const std::uint64_t*>(slot(k, root))[rank_], block);
+  }
+  post(&Control::finished, k);
+  return cma_failed(ok, "MPI_Scatter");
+}
+
+// Every rank's slot holds the address of its block for each destination.
+Status Team::alltoall_cma(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                          std::size_t block) {
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  const auto me = static_cast<std::size_t>(rank_);
+  const std::uint64_t k = ++step_;
+  wait_free(k);
+  auto* mine = reinterpret_cast<std::uint64_t*>(slot(k, rank_));
+  for (int q = 0; q < size_; ++q) mine[q] = reinterpret_cast<std::uint64_t>(in + sdispls[q]);
+  post(&Control::arrived, k);
+  std::memcpy(out + rdispls[me], in + sdispls[me], block);
+  bool ok = true;
+  for (int i = 1; i < size_; ++i) {
+    const int q = (rank_ + i) % size_;
+    wait_one(q, &Control::arrived, k);
+    ok &= cma_read(q, out + rdispls[q], reinterpret_cast<const std::uint64_t*>(slot(k, q))[me], block);
+  }
+  post(&Control::finished, k);
+  wait_all(&Control::finished, k);
+  return cma_failed(ok, "MPI_Alltoall");
 }
 
 }  // namespace parley::coll::shm

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "base/status.hpp"
+#include "coll/algorithms.hpp"
 #include "coll/schedule.hpp"
 #include "comm/communicator.hpp"
 
@@ -47,7 +48,14 @@ class Team {
   // others watch): PARLEY_COLL_BARRIER=shm / counter, else the default rule
   // in barrier_counter().
   void barrier();
-  void bcast(void* buf, std::size_t bytes, int root);
+  // Whether every rank can read every other's memory by CMA (probed at
+  // creation; the same on every rank). The data of large collectives then
+  // moves once, straight between the ranks' buffers, with only addresses in
+  // the segment (shm_cma_min in algorithms.hpp says from which size).
+  bool cma() const { return cma_; }
+  // The block movers and bcast return an error only when a CMA read failed
+  // (a bad buffer); the collective is still completed on every rank.
+  Status bcast(void* buf, std::size_t bytes, int root);
   // send == recv allowed (in place). recv is significant at root only.
   // Combines in rank order (lower ranks' data as `in`), so non-commutative
   // ops are right. Reducer errors are returned after the collective is done.
@@ -59,16 +67,16 @@ class Team {
   // copy out. recv + displs[q] is rank q's block (bytes[q] of it).
   // Allgather(v): every rank knows every block's size; send == nullptr when
   // this rank's block is already in place.
-  void allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
+  Status allgatherv(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
   // Gather/scatter of `block` bytes per rank (the same on every rank);
   // displs at the root only; send (gather) / recv (scatter) == nullptr at
   // the root when its block stays in place.
-  void gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
-  void scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
+  Status gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
+  Status scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
   // Block q of send (block bytes at sdispls[q]) goes to rank q, block q of
   // recv (at rdispls[q]) comes from rank q; the buffers do not overlap.
-  void alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
-                std::size_t block);
+  Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                  std::size_t block);
 
  private:
   struct alignas(64) Flag {
@@ -77,10 +85,21 @@ class Team {
   };
   // Per rank: arrived (data of the step is in its slot), reduced (its part of
   // the step's result is written), finished (done reading the step's set).
+  // What a rank publishes for CMA: the address (in its own address space)
+  // of the buffer of the current step, written before `arrived`; its pid
+  // and the address of that pid field (the creation's probe), and whether
+  // it could read every peer.
+  struct alignas(64) Published {
+    std::atomic<std::uint64_t> addr;
+    std::atomic<std::uint64_t> pid;
+    std::atomic<std::uint64_t> probe;
+    std::atomic<std::uint64_t> cma_ok;
+  };
   struct Control {
     Flag arrived;
     Flag reduced;
     Flag finished;
+    Published pub;
   };
 
   // Shared by all ranks, after the Controls.
@@ -112,6 +131,22 @@ class Team {
   Status reduce_chunked(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
                         int root);
 
+  // The CMA forms (single copy between the ranks' buffers).
+  void probe_cma();
+  void publish(const void* p) const;
+  std::uint64_t published(int r) const { return ctl(r).pub.addr.load(std::memory_order_relaxed); }
+  // Reads len bytes at remote (in rank r's address space) into local.
+  bool cma_read(int r, void* local, std::uint64_t remote, std::size_t len) const;
+  bool use_cma(Collective c, std::size_t bytes) const;
+  Status bcast_cma(void* buf, std::size_t bytes, int root);
+  Status reduce_cma(const void* send, void* recv, std::size_t count, std::size_t item_bytes, const Reducer& r,
+                    int root);
+  Status allgatherv_cma(const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
+  Status gather_cma(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
+  Status scatter_cma(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
+  Status alltoall_cma(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                      std::size_t block);
+
   int rank_;
   int size_;
   std::byte* base_;
@@ -122,6 +157,9 @@ class Team {
   // whole set when the node is oversubscribed (each chunk costs the readers
   // a turn on a core). The same on every rank.
   std::size_t bcast_chunk_;
+  bool cma_ = false;
+  std::unique_ptr<std::byte[]> scratch_;  // reduce_cma's staging of peers' pieces
+  std::size_t scratch_bytes_ = 0;
 };
 
 }  // namespace parley::coll::shm

@@ -1,6 +1,7 @@
 // Algorithm names and the PARLEY_COLL_* variables that force one (tests run
 // every algorithm through these).
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -22,6 +23,17 @@ constexpr std::size_t kShmPairAllgatherMax = 256 * 1024;  // 2 ranks
 constexpr std::size_t kShmPairAlltoallMax = 16 * 1024;    // 2 ranks
 constexpr std::size_t kShmGatherMax = 512 * 1024;
 constexpr std::size_t kShmScatterMax = 8 * 1024;
+
+// From these sizes the team moves the data by CMA between the ranks' own
+// buffers (one copy, one or two synchronisations for the whole message)
+// rather than through its segment (docs/collectives.md).
+constexpr std::size_t kCmaBcast = 64 * 1024;
+constexpr std::size_t kCmaBcastOver = 64 * 1024;
+constexpr std::size_t kCmaReduce = 64 * 1024;
+constexpr std::size_t kCmaAllgather = 32 * 1024;
+constexpr std::size_t kCmaAlltoall = 32 * 1024;
+constexpr std::size_t kCmaGather = 64 * 1024;
+constexpr std::size_t kCmaScatter = 8 * 1024;
 
 constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
     "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
@@ -66,7 +78,30 @@ Algorithm forced(Collective c) {
   return table[static_cast<std::size_t>(c)];
 }
 
-bool prefer_shm(Collective c, std::size_t bytes, int size) {
+std::size_t shm_cma_min(Collective c, int size) {
+  // PARLEY_COLL_SHM_CMA=<bytes>: one threshold for every collective (0: the
+  // team never uses CMA); tests and measurements.
+  static const std::size_t env = [] {
+    const char* e = std::getenv("PARLEY_COLL_SHM_CMA");
+    if (e == nullptr || *e == '\0') return std::size_t{1};  // 1: unset, use the table
+    const auto v = static_cast<std::size_t>(std::strtoull(e, nullptr, 10));
+    return v == 0 ? SIZE_MAX : (v == 1 ? std::size_t{2} : v);
+  }();
+  if (env != 1) return env;
+  const bool over = transport::node_oversubscribed(static_cast<unsigned>(size));
+  switch (c) {
+    case Collective::bcast: return over ? kCmaBcastOver : kCmaBcast;
+    case Collective::reduce:
+    case Collective::allreduce: return kCmaReduce;
+    case Collective::allgather: return kCmaAllgather;
+    case Collective::alltoall: return kCmaAlltoall;
+    case Collective::gather: return kCmaGather;
+    case Collective::scatter: return kCmaScatter;
+    default: return SIZE_MAX;
+  }
+}
+
+bool prefer_shm(Collective c, std::size_t bytes, int size, bool cma) {
   // PARLEY_COLL_SHM=0 turns the shared-memory team off (everything p2p).
   static const bool disabled = [] {
     const char* e = std::getenv("PARLEY_COLL_SHM");
@@ -76,6 +111,7 @@ bool prefer_shm(Collective c, std::size_t bytes, int size) {
   const Algorithm f = forced(c);
   if (f == Algorithm::shm || f == Algorithm::counter) return true;
   if (f != Algorithm::automatic) return false;
+  if (cma && bytes >= shm_cma_min(c, size)) return true;
   // Crossovers measured with bench/coll/compare.py at 2 and 4 ranks on the
   // 2-core machines (docs/collectives.md): the team copies through its
   // segment (two copies per byte) and synchronises every rank per 128 KiB
