@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -556,6 +557,26 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     COLL_TRY(buffer_ok(sbuf, scount, stype, st_type, "sendbuf"));
   }
   COLL_TRY(datatype(rtype, "recvtype", rt));
+  // MPI_Allgather of contiguous blocks on the team: no block lists at all
+  // (the same team steps as below; at 2 ranks the lists' six allocations
+  // cost as much as the team's exchange).
+  if (!varying_form) COLL_TRY(count_ok(rcount, "recvcount"));
+  if (request == nullptr && !inter && !varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks && rcount > 0 &&
+      rt->size() > 0 && rt->is_contiguous() && (in_place || st_type->is_contiguous())) {
+    const auto block = static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->size());
+    if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::allgather, block)) {
+      std::array<std::size_t, coll::shm::Team::kMaxRanks> bytes, displs;
+      for (int i = 0; i < n; ++i) {
+        bytes[static_cast<std::size_t>(i)] = block;
+        displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
+      }
+      const void* send = in_place ? nullptr : static_cast<const std::byte*>(sbuf) + st_type->true_lb();
+      Runtime::get().set_current_call(fn);
+      Status st = team->allgatherv(send, static_cast<std::byte*>(rbuf) + rt->true_lb(), bytes.data(), displs.data());
+      Runtime::get().set_current_call(nullptr);
+      return st ? MPI_SUCCESS : report(fn, comm, st);
+    }
+  }
   std::vector<Block> rblocks;
   COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
                           rblocks));

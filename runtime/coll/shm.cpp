@@ -237,16 +237,26 @@ void Team::barrier_flat(std::uint64_t k) {
   wait_all(&Control::arrived, k);
 }
 
-// The last arriver resets the count before the release, and nobody counts
-// in for the next barrier before it has seen the release.
+// Rank 0 waits for the others' arrivals, resets the count and releases
+// them; nobody counts in for the next barrier before it has seen the
+// release, so the reset cannot race. Rank 0 rather than the last arriver
+// releases, so rank 0 — the root of most bcasts and scatters — holds a core
+// when the barrier opens and has its data in place before the readers come
+// (when the last one out was a reader, it waited for the root to get a core
+// again: 4 ranks on 2 cores, 4 B bcast 3.6 us against Open MPI's 0.4-1).
 void Team::barrier_counter(std::uint64_t k) {
   Common& c = common();
-  if (c.count.value.fetch_add(1, std::memory_order_acq_rel) == static_cast<std::uint64_t>(size_ - 1)) {
+  const auto others = static_cast<std::uint64_t>(size_ - 1);
+  if (rank_ == 0) {
+    if (c.count.value.load(std::memory_order_acquire) != others)
+      engine().wait_until([&c, others] { return c.count.value.load(std::memory_order_acquire) == others; });
     c.count.value.store(0, std::memory_order_relaxed);
     c.release.value.store(k, std::memory_order_release);
-  } else if (c.release.value.load(std::memory_order_acquire) < k) {
-    engine().wait_until([&c, k] { return c.release.value.load(std::memory_order_acquire) >= k; });
+    return;
   }
+  c.count.value.fetch_add(1, std::memory_order_acq_rel);
+  if (c.release.value.load(std::memory_order_acquire) < k)
+    engine().wait_until([&c, k] { return c.release.value.load(std::memory_order_acquire) >= k; });
 }
 
 Status Team::bcast(void* buf, std::size_t bytes, int root) {

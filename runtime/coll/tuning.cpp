@@ -1,6 +1,7 @@
 // Algorithm names and the PARLEY_COLL_* variables that force one (tests run
 // every algorithm through these).
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -49,6 +50,21 @@ Algorithm parse(const char* v) {
   return Algorithm::automatic;
 }
 
+// transport::node_oversubscribed costs a system call and a read of
+// /sys (26 us a barrier when it ran on every call): once per size.
+bool oversubscribed(int size) {
+  static std::array<std::atomic<std::int8_t>, 65> known{};  // 0 unknown, 1 no, 2 yes
+  if (size < 0 || size >= static_cast<int>(known.size()))
+    return transport::node_oversubscribed(static_cast<unsigned>(size));
+  std::atomic<std::int8_t>& k = known[static_cast<std::size_t>(size)];
+  std::int8_t v = k.load(std::memory_order_relaxed);
+  if (v == 0) {
+    v = transport::node_oversubscribed(static_cast<unsigned>(size)) ? 2 : 1;
+    k.store(v, std::memory_order_relaxed);
+  }
+  return v == 2;
+}
+
 }  // namespace
 
 std::string_view algorithm_name(Algorithm a) {
@@ -88,7 +104,7 @@ std::size_t shm_cma_min(Collective c, int size) {
     return v == 0 ? SIZE_MAX : (v == 1 ? std::size_t{2} : v);
   }();
   if (env != 1) return env;
-  const bool over = transport::node_oversubscribed(static_cast<unsigned>(size));
+  const bool over = oversubscribed(size);
   switch (c) {
     case Collective::bcast: return over ? kCmaBcastOver : kCmaBcast;
     case Collective::reduce:
@@ -130,7 +146,7 @@ bool prefer_shm(Collective c, std::size_t bytes, int size, bool cma) {
     // with a core per rank each rank reduces its half in parallel and it won
     // at 128 KiB-1 MiB.
     case Collective::allreduce:
-      return bytes < kShmAllreduceMax || !transport::node_oversubscribed(static_cast<unsigned>(size));
+      return bytes < kShmAllreduceMax || !oversubscribed(size);
     // At 2 ranks both are one exchange, which point-to-point makes with a
     // single (CMA) copy: it won from 256 KiB (allgather) and 32 KiB
     // (alltoall) in the final 2-rank run.
