@@ -27,14 +27,26 @@ constexpr std::size_t kShmScatterMax = 8 * 1024;
 
 // From these sizes the team moves the data by CMA between the ranks' own
 // buffers (one copy, one or two synchronisations for the whole message)
-// rather than through its segment (docs/collectives.md).
-constexpr std::size_t kCmaBcast = 64 * 1024;
-constexpr std::size_t kCmaBcastOver = 64 * 1024;
-constexpr std::size_t kCmaReduce = 64 * 1024;
-constexpr std::size_t kCmaAllgather = 32 * 1024;
-constexpr std::size_t kCmaAlltoall = 32 * 1024;
-constexpr std::size_t kCmaGather = 64 * 1024;
-constexpr std::size_t kCmaScatter = 8 * 1024;
+// rather than through its segment; `Over` when the node is oversubscribed.
+// Measured at 2 and 4 ranks (docs/collectives.md): the kernel's copy costs
+// more per byte than a memcpy through the (cached) segment, so CMA wins only
+// where it saves many synchronisations: the reductions from 128 KiB; bcast,
+// allgather and alltoall with a core per rank; alltoall from 128 KiB when
+// oversubscribed (its segment path moves 128 KiB / n of each block a step).
+// Oversubscribed bcast and allgather stay on the segment (whole-set bcast
+// chunks; the CMA forms' last reader holds everyone back). Gather and
+// scatter keep their measured crossovers to point-to-point (CMA forms
+// untimed: off unless PARLEY_COLL_SHM_CMA asks).
+constexpr std::size_t kNever = SIZE_MAX;
+constexpr std::size_t kCmaBcast = 128 * 1024;
+constexpr std::size_t kCmaBcastOver = kNever;
+constexpr std::size_t kCmaReduce = 128 * 1024;
+constexpr std::size_t kCmaAllgather = 64 * 1024;
+constexpr std::size_t kCmaAllgatherOver = kNever;
+constexpr std::size_t kCmaAlltoall = 16 * 1024;
+constexpr std::size_t kCmaAlltoallOver = 128 * 1024;
+constexpr std::size_t kCmaGather = kNever;
+constexpr std::size_t kCmaScatter = kNever;
 
 constexpr std::array<const char*, static_cast<std::size_t>(Collective::count_)> kVariables = {
     "PARLEY_COLL_BARRIER", "PARLEY_COLL_BCAST",     "PARLEY_COLL_REDUCE",
@@ -109,8 +121,8 @@ std::size_t shm_cma_min(Collective c, int size) {
     case Collective::bcast: return over ? kCmaBcastOver : kCmaBcast;
     case Collective::reduce:
     case Collective::allreduce: return kCmaReduce;
-    case Collective::allgather: return kCmaAllgather;
-    case Collective::alltoall: return kCmaAlltoall;
+    case Collective::allgather: return over ? kCmaAllgatherOver : kCmaAllgather;
+    case Collective::alltoall: return over ? kCmaAlltoallOver : kCmaAlltoall;
     case Collective::gather: return kCmaGather;
     case Collective::scatter: return kCmaScatter;
     default: return SIZE_MAX;
