@@ -172,6 +172,14 @@ class Engine {
     std::uint64_t eager_credit = 0;  // bytes we may still send it eagerly (flow control)
     std::uint64_t credit_owed = 0;   // its eager bytes we consumed, not yet given back
     bool credit_queued = false;      // a credit message is in `control`
+    // A fragmented eager message arriving from it (its fragments come in order,
+    // back to back): the receive it matched at its first fragment, or the
+    // bytes so far (not matched yet; queued as unexpected once complete).
+    p2p::Request* frag_req = nullptr;
+    p2p::MsgHeader frag_header{};
+    std::vector<std::byte> frag_data;
+    std::uint64_t frag_got = 0;
+    bool frag_active = false;
     bool inserted = false;  // in the endpoint's address vector
     bool failed = false;
     bool busy = false;  // listed in ofi_busy_
@@ -238,6 +246,11 @@ class Engine {
   void ofi_progress();
   void on_ofi_event(const transport::ofi::OfiEvent& ev);
   void on_ofi_message(int src, std::span<const std::byte> header, std::span<const std::byte> payload);
+  bool ofi_send_fragments(p2p::Request* r, int world);
+  void ofi_frag_begin(int src, const p2p::MsgHeader& h, std::span<const std::byte> payload);
+  void ofi_frag_end(int src);
+  void ofi_add_unexpected(int src, const p2p::MsgHeader& h, bool has_key, std::uint64_t key,
+                          std::vector<std::byte>&& data);
   void ofi_deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, bool has_key, std::uint64_t key, int src);
   void ofi_start_read(p2p::Request* r, int src);
   void ofi_fail_request(p2p::Request* r, int world, const std::string& why);
@@ -269,7 +282,8 @@ class Engine {
   bool ofi_ready_ = false;
   bool ofi_rma_ = false;
   std::size_t ofi_eager_max_ = 0;  // eager limit over ofi
-  std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA)
+  std::size_t ofi_chunk_ = 0;      // pipeline chunk (no FI_RMA); also the eager fragment's limit
+  std::size_t ofi_frag_max_ = 0;   // largest message sent as eager fragments (PARLEY_OFI_FRAG_MAX)
   std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
   std::vector<int> ofi_busy_;  // ofi peers with queued work
   std::uint64_t ofi_credit_per_peer_ = 0;   // eager credit towards each peer (PARLEY_OFI_UNEXPECTED_MAX / peers)

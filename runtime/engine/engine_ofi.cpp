@@ -68,6 +68,10 @@ constexpr std::size_t kHeaderKeyLen = sizeof(OfiHeader);
 // A message that only gives eager credit back (the ofi engine's own type,
 // never seen by the shm protocol).
 constexpr MsgType kCredit = static_cast<MsgType>(0x40);
+// A later fragment of a fragmented eager message (h.size: its offset). The
+// first fragment is an ordinary eager / eager_sync whose h.size (the whole
+// message) exceeds its payload.
+constexpr MsgType kFrag = static_cast<MsgType>(0x41);
 
 // What one eager message costs its sender's credit: the payload plus the
 // receiver's queue entry (UnexpectedMsg and its share of the match lists).
@@ -121,6 +125,7 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   ofi_rma_ = ep_.has_rma();
   ofi_eager_max_ = std::min(params_.eager_limit, ep_.max_payload(kHeaderKeyLen));
   ofi_chunk_ = ep_.max_payload(kHeaderLen);
+  ofi_frag_max_ = cfg.frag_max;
   ofi_ready_ = true;
   return Status::ok();
 }
@@ -205,6 +210,9 @@ Engine::OfiCharge::~OfiCharge() {
 
 void Engine::ofi_start_send(Request* r, int world) {
   r->dest_local = -1;
+  // xfer_*: fragments sent (a persistent request may have used them before).
+  r->xfer_total = 0;
+  r->xfer_done = 0;
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   if (p.failed) {
     ofi_fail_request(r, world, "the destination was lost earlier");
@@ -223,13 +231,35 @@ void Engine::ofi_start_send(Request* r, int world) {
 // Hands r to the endpoint: true when done with it here (sent, or failed).
 bool Engine::ofi_try_transmit(Request* r, int world) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  if (r->xfer_total != 0) return ofi_send_fragments(r, world);  // the rest of a fragmented one
   OfiHeader m{};
   MsgHeader& h = m.h;
   fill_envelope(h, r);
   // Short of eager credit: rendezvous, whatever the size.
   const std::uint64_t charge = eager_charge(r->buf.bytes);
-  const bool eager = r->buf.bytes <= ofi_eager_max_ && charge <= p.eager_credit;
+  const bool credit_ok = charge <= p.eager_credit;
+  const bool eager = r->buf.bytes <= ofi_eager_max_ && credit_ok;
+  // Medium messages: eager fragments of at most ofi_chunk_ bytes, sent back
+  // to back (the first one carries the envelope), instead of a rendezvous.
+  const bool frag = !eager && credit_ok && r->buf.bytes <= ofi_frag_max_ && ofi_chunk_ > 0;
   std::size_t header_len = kHeaderLen;
+  if (frag) {
+    h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
+    const std::size_t n = (r->buf.bytes + ofi_chunk_ - 1) / ofi_chunk_;
+    const std::size_t first = (r->buf.bytes + n - 1) / n;
+    iovec iov{r->buf.base, first};
+    auto st = ofi_send(world, &m, header_len, transport::IovSpan(&iov, 1));
+    if (st.would_block()) return false;
+    if (!st.ok()) {
+      ofi_fail_peer(world, st.what);
+      ofi_fail_request(r, world, st.what);
+      return true;
+    }
+    p.eager_credit -= charge;
+    r->xfer_total = r->buf.bytes;
+    r->xfer_done = first;
+    return ofi_send_fragments(r, world);
+  }
   if (eager) {
     h.type = r->mode == p2p::SendMode::sync ? MsgType::eager_sync : MsgType::eager;
   } else {
@@ -265,6 +295,39 @@ bool Engine::ofi_try_transmit(Request* r, int world) {
   } else {
     // Ssend waits for ack, rendezvous for fin (or cts_pipe, then the train).
     p.waiting.push_back(r);
+  }
+  return true;
+}
+
+// Sends r's fragments from r->xfer_done on (equal pieces of at most
+// ofi_chunk_ bytes): true when all went out (r then completes, or waits for
+// the ack of a synchronous send) or failed; false when the endpoint is full
+// (r stays first in the peer's pending queue, so nothing overtakes it).
+bool Engine::ofi_send_fragments(Request* r, int world) {
+  OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
+  const std::size_t n = (r->xfer_total + ofi_chunk_ - 1) / ofi_chunk_;
+  const std::size_t piece = (r->xfer_total + n - 1) / n;
+  while (r->xfer_done < r->xfer_total) {
+    OfiHeader m{};
+    m.h.type = kFrag;
+    m.h.size = r->xfer_done;
+    const std::size_t len = std::min<std::size_t>(piece, r->xfer_total - r->xfer_done);
+    iovec iov{static_cast<std::byte*>(r->buf.base) + r->xfer_done, len};
+    auto st = ofi_send(world, &m, kHeaderLen, transport::IovSpan(&iov, 1));
+    if (st.would_block()) return false;
+    if (!st.ok()) {
+      ofi_fail_peer(world, st.what);
+      ofi_fail_request(r, world, st.what);
+      return true;
+    }
+    r->xfer_done += len;
+  }
+  r->xfer_total = 0;
+  r->xfer_done = 0;
+  if (r->mode == p2p::SendMode::sync) {
+    p.waiting.push_back(r);
+  } else {
+    complete(r);
   }
   return true;
 }
@@ -427,6 +490,28 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
     if (!peer.pending.empty()) ofi_make_busy(src);
   }
   if (h.type == kCredit) return;  // all it carries is m.credit
+  if (h.type == kFrag) {
+    if (!peer.frag_active || h.size != peer.frag_got) [[unlikely]] {
+      std::fprintf(stderr, "parley: rank %d: a stray message fragment from rank %d was dropped\n", world_rank_,
+                   src);
+      return;
+    }
+    if (Request* r = peer.frag_req) {
+      if (h.size < r->status.bytes) {
+        const std::size_t n = std::min<std::size_t>(payload.size(), r->status.bytes - h.size);
+        std::memcpy(static_cast<std::byte*>(r->buf.base) + h.size, payload.data(), n);
+      }
+    } else {
+      peer.frag_data.insert(peer.frag_data.end(), payload.begin(), payload.end());
+    }
+    peer.frag_got += payload.size();
+    if (peer.frag_got >= peer.frag_header.size) ofi_frag_end(src);
+    return;
+  }
+  if ((h.type == MsgType::eager || h.type == MsgType::eager_sync) && h.size > payload.size()) {
+    ofi_frag_begin(src, h, payload);
+    return;
+  }
   switch (h.type) {
     case MsgType::eager:
     case MsgType::eager_sync:
@@ -449,29 +534,9 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
         }
         return;
       }
-      auto* u = new UnexpectedMsg;
-      u->entry.key = {h.context, h.source, h.tag};
-      u->entry.owner = u;
-      u->header = h;
-      u->src_local = src;
-      u->via_ofi = true;
-      u->has_key = has_key;
-      u->rkey = key;
-      if (h.type != MsgType::rts) {
-        u->data.assign(payload.begin(), payload.end());
-        u->charge.engine = this;
-        u->charge.src = src;
-        u->charge.bytes = static_cast<std::uint32_t>(eager_charge(h.size));
-        ofi_unexpected_bytes_ += u->charge.bytes;
-        if (ofi_unexpected_bytes_ > ofi_unexpected_peak_) {
-          ofi_unexpected_peak_ = ofi_unexpected_bytes_;
-          g_unexpected_peak = ofi_unexpected_peak_;
-        }
-      }
-      match_.add_unexpected(&u->entry);
+      ofi_add_unexpected(src, h, has_key, key, std::vector<std::byte>(payload.begin(), payload.end()));
       return;
     }
-
     case MsgType::fin:
     case MsgType::ack: {
       auto* r = reinterpret_cast<Request*>(h.sender_req);
@@ -504,6 +569,81 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
       }
       return;
     }
+  }
+}
+
+// An eager message (data: its payload) or an rts that matched no receive.
+void Engine::ofi_add_unexpected(int src, const MsgHeader& h, bool has_key, std::uint64_t key,
+                                std::vector<std::byte>&& data) {
+  auto* u = new UnexpectedMsg;
+  u->entry.key = {h.context, h.source, h.tag};
+  u->entry.owner = u;
+  u->header = h;
+  u->src_local = src;
+  u->via_ofi = true;
+  u->has_key = has_key;
+  u->rkey = key;
+  if (h.type != MsgType::rts) {
+    u->data = std::move(data);
+    u->charge.engine = this;
+    u->charge.src = src;
+    u->charge.bytes = static_cast<std::uint32_t>(eager_charge(h.size));
+    ofi_unexpected_bytes_ += u->charge.bytes;
+    if (ofi_unexpected_bytes_ > ofi_unexpected_peak_) {
+      ofi_unexpected_peak_ = ofi_unexpected_bytes_;
+      g_unexpected_peak = ofi_unexpected_peak_;
+    }
+  }
+  match_.add_unexpected(&u->entry);
+}
+
+// The first fragment of a fragmented eager message. A receive it matches
+// now takes the fragments straight into its buffer; otherwise they gather
+// here and the message becomes visible to matching (and probes) only when
+// complete, so a receive posted meanwhile still matches it in order.
+void Engine::ofi_frag_begin(int src, const MsgHeader& h, std::span<const std::byte> payload) {
+  OfiPeer& peer = ofi_peers_[static_cast<std::size_t>(src)];
+  peer.frag_active = true;
+  peer.frag_header = h;
+  peer.frag_got = payload.size();
+  peer.frag_req = nullptr;
+  peer.frag_data.clear();
+  if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
+    auto* r = static_cast<Request*>(pr->owner);
+    set_status(r, h);
+    std::memcpy(r->buf.base, payload.data(), std::min<std::size_t>(payload.size(), r->status.bytes));
+    peer.frag_req = r;
+    peer.waiting.push_back(r);  // fails with the peer if it is lost meanwhile
+    return;
+  }
+  peer.frag_data.reserve(h.size);
+  peer.frag_data.assign(payload.begin(), payload.end());
+}
+
+// The last fragment arrived.
+void Engine::ofi_frag_end(int src) {
+  OfiPeer& peer = ofi_peers_[static_cast<std::size_t>(src)];
+  const MsgHeader h = peer.frag_header;
+  peer.frag_active = false;
+  Request* r = peer.frag_req;
+  peer.frag_req = nullptr;
+  if (r != nullptr) {
+    ofi_unwait(src, r);
+    complete(r);
+  } else if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
+    deliver_eager(static_cast<Request*>(pr->owner), h, peer.frag_data);
+    peer.frag_data.clear();
+  } else {
+    ofi_add_unexpected(src, h, false, 0, std::move(peer.frag_data));
+    peer.frag_data = {};
+    return;  // the unexpected copy gives the credit back when freed
+  }
+  ofi_return_credit(src, eager_charge(h.size));
+  if (h.type == MsgType::eager_sync) {
+    MsgHeader ack{};
+    ack.type = MsgType::ack;
+    ack.sender_req = h.sender_req;
+    ofi_send_control(src, ack);
   }
 }
 
@@ -606,6 +746,9 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
   std::fflush(stderr);
   p.control.clear();
   p.trains.clear();
+  p.frag_active = false;
+  p.frag_req = nullptr;  // it is in `waiting`
+  p.frag_data = {};
   while (!p.reads.empty()) {
     Request* r = p.reads.front();
     p.reads.pop_front();

@@ -79,6 +79,9 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (!env_size("PARLEY_OFI_CREDITS", &c.credits)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_CREDITS: not a number");
   }
+  if (!env_size("PARLEY_OFI_FRAG_MAX", &c.frag_max)) {
+    return TransportStatus::error(Code::invalid, "PARLEY_OFI_FRAG_MAX: not a size");
+  }
   if (!env_size("PARLEY_OFI_READ_OPS", &c.read_ops)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_READ_OPS: not a number");
   }
@@ -112,6 +115,9 @@ TransportStatus OfiConfig::validate() const {
   }
   if (credits < 2 || credits > 65535) {
     return TransportStatus::error(Code::invalid, "ofi: credits must be 2..65535 (PARLEY_OFI_CREDITS)");
+  }
+  if (frag_max > (64u << 20)) {
+    return TransportStatus::error(Code::invalid, "ofi: fragmented eager limit must be <= 64 MiB (PARLEY_OFI_FRAG_MAX)");
   }
   if (read_ops < 1 || read_ops > 65536) {
     return TransportStatus::error(Code::invalid, "ofi: read ops must be 1..65536 (PARLEY_OFI_READ_OPS)");

@@ -28,6 +28,12 @@ struct OfiConfig {
   // more than a typical window of nonblocking sends (osu_bw: 64), so such a
   // window never stalls for a credit return.
   std::uint32_t credits = 128;
+  // PARLEY_OFI_FRAG_MAX: messages above the eager size and up to this many
+  // bytes go eagerly as several back-to-back fragments of at most one
+  // receive buffer each (no rendezvous round trips); 0 turns it off. The
+  // runtime does it (runtime/engine/engine_ofi.cpp), bounded by the same
+  // eager credit as single eager messages.
+  std::size_t frag_max = 32u << 10;
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold

@@ -2,8 +2,10 @@
  * ranks on two "nodes"): every size around the eager/rendezvous switch,
  * rendezvous truncation with its status, MPI_ANY_SOURCE receiving from every
  * rank (shm and ofi peers alike) in per-sender order, synchronous rendezvous,
- * an unexpected flood bigger than the endpoint's credits, and a message
- * size given as argv[1] (default 8 MiB). */
+ * an unexpected flood bigger than the endpoint's credits, medium messages
+ * sent as eager fragments (unexpected, probed, truncated, synchronous,
+ * noncontiguous, interleaved with small ones), and a message size given as
+ * argv[1] (default 8 MiB). */
 #include <stdint.h>
 
 #include "../p2p_common.h"
@@ -152,6 +154,77 @@ static void strided(int rank, int size) {
   free(a);
 }
 
+/* Medium messages (above one receive buffer, up to PARLEY_OFI_FRAG_MAX) go
+ * as several eager fragments: rank 1 sends them to rank 0 before rank 0
+ * posts anything, so they are reassembled as unexpected messages, probed
+ * (the whole size), received in order among small messages, truncated,
+ * synchronous, and received into a noncontiguous type. */
+static void fragments(int rank, int size) {
+  if (size < 2 || rank > 1) return;
+  enum { K = 8 };
+  const size_t sz[K] = {16385, 20000, 32768, 5, 30001, 65536, 24000, 1};
+  unsigned char *bufs[K];
+  for (int i = 0; i < K; i++) bufs[i] = malloc(sz[i] + 16);
+  unsigned char *trunc = malloc(30000);
+  const int count = 3000; /* 3000 x 2 ints out of 3: a 24000-byte message */
+  MPI_Datatype vec;
+  MPI_Type_vector(count, 2, 3, MPI_INT, &vec);
+  MPI_Type_commit(&vec);
+  int *v = malloc(sizeof(int) * 3 * count);
+  if (rank == 1) {
+    MPI_Request reqs[K + 2];
+    for (int i = 0; i < K; i++) {
+      fill(bufs[i], sz[i], 1, 40 + i);
+      MPI_Isend(bufs[i], (int)sz[i], MPI_BYTE, 0, 41, MPI_COMM_WORLD, &reqs[i]);
+    }
+    fill(trunc, 30000, 1, 60);
+    MPI_Isend(trunc, 30000, MPI_BYTE, 0, 42, MPI_COMM_WORLD, &reqs[K]);
+    for (int i = 0; i < 2 * count; i++) v[i] = 7 * i + 1;
+    MPI_Isend(v, 2 * count, MPI_INT, 0, 43, MPI_COMM_WORLD, &reqs[K + 1]);
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Waitall(K + 2, reqs, MPI_STATUSES_IGNORE);
+    /* Synchronous, the receive posted (or not) at the receiver's pace. */
+    fill(bufs[2], sz[2], 1, 70);
+    MPI_Ssend(bufs[2], (int)sz[2], MPI_BYTE, 0, 44, MPI_COMM_WORLD);
+  } else {
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Status st;
+    MPI_Probe(1, 41, MPI_COMM_WORLD, &st);
+    int cnt = -1;
+    MPI_Get_count(&st, MPI_BYTE, &cnt);
+    CHECK(cnt == (int)sz[0], "probed a fragmented message of %d bytes, expected %zu", cnt, sz[0]);
+    for (int i = 0; i < K; i++) {
+      memset(bufs[i], 0, sz[i]);
+      MPI_Recv(bufs[i], (int)sz[i], MPI_BYTE, 1, 41, MPI_COMM_WORLD, &st);
+      MPI_Get_count(&st, MPI_BYTE, &cnt);
+      CHECK(cnt == (int)sz[i], "fragmented message %d: %d bytes, expected %zu", i, cnt, sz[i]);
+      size_t bad = first_bad(bufs[i], sz[i], 1, 40 + i);
+      CHECK(bad == sz[i], "fragmented message %d (%zu bytes) wrong at %zu", i, sz[i], bad);
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    memset(trunc, 0, 30000);
+    int rc = MPI_Recv(trunc, 17000, MPI_BYTE, 1, 42, MPI_COMM_WORLD, &st);
+    CHECK(error_class_of(rc) == MPI_ERR_TRUNCATE, "fragmented truncation class %d", error_class_of(rc));
+    CHECK(first_bad(trunc, 17000, 1, 60) == 17000, "truncated fragmented data");
+    CHECK(trunc[17000] == 0, "wrote past a truncated receive");
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    for (int i = 0; i < 3 * count; i++) v[i] = -1;
+    MPI_Recv(v, 1, vec, 1, 43, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    int bad = -1;
+    for (int i = 0; i < count && bad < 0; i++) {
+      if (v[3 * i] != 7 * (2 * i) + 1 || v[3 * i + 1] != 7 * (2 * i + 1) + 1 || v[3 * i + 2] != -1) bad = i;
+    }
+    CHECK(bad < 0, "noncontiguous fragmented receive wrong at block %d", bad);
+    memset(bufs[2], 0, sz[2]);
+    MPI_Recv(bufs[2], (int)sz[2], MPI_BYTE, 1, 44, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    CHECK(first_bad(bufs[2], sz[2], 1, 70) == sz[2], "synchronous fragmented message");
+  }
+  MPI_Type_free(&vec);
+  free(v);
+  free(trunc);
+  for (int i = 0; i < K; i++) free(bufs[i]);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int size;
@@ -163,5 +236,7 @@ int main(int argc, char **argv) {
   any_source(my_rank, size);
   flood(my_rank, size);
   strided(my_rank, size);
+  if (my_rank > 1) MPI_Barrier(MPI_COMM_WORLD); /* fragments' barrier */
+  fragments(my_rank, size);
   return finish("ofi-p2p");
 }
