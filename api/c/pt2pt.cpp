@@ -156,6 +156,7 @@ int PMPI_Recv(void* buf, int count, MPI_Datatype datatype, int source, int tag, 
 #define PARLEY_NONBLOCKING_SEND(NAME, FN, MODE, PERSISTENT)                                                    \
   int NAME(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,               \
            MPI_Request* request) {                                                                            \
+    PARLEY_API_LOCK();                                                                                        \
     if (request == nullptr) return report(FN, comm, null_arg("request"));                                    \
     Request* r = nullptr;                                                                                     \
     int rc = make_send(FN, buf, count, datatype, dest, tag, comm, MODE, PERSISTENT, &r);                      \
