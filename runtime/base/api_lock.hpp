@@ -41,37 +41,40 @@ class ApiLock {
   }
   bool held_by_me() const { return depth_ != 0; }
 
-  // Called by the holder while it waits: if other threads may be asleep on
-  // the lock, gives it up (however deep it is held), yields until one of
-  // them has it, and queues for it again. Nothing when nobody else wants it.
+  // Called by the holder while it waits: if other threads are asleep on
+  // the lock, gives it up (however deep it is held), lets one of them take
+  // it, and queues for it again behind them. Nothing when nobody waits.
+  //
+  // The holder yields until a waiter really has the lock: it has nothing
+  // to do but poll, which the new holder does for the whole process. A
+  // woken thread may not run for a while on a loaded machine; taking the
+  // lock straight back (a race the polling holder always wins) starved the
+  // other threads there for tens of seconds.
   void yield_to_waiters() {
-    if (word_.load(std::memory_order_relaxed) != 2) return;
+    if (waiters_.load(std::memory_order_relaxed) == 0) return;
     const int depth = depth_;
     depth_ = 1;
     unlock();
-    for (int i = 0; i < kHandoffYields && word_.load(std::memory_order_relaxed) == 0; ++i) sched_yield();
+    while (word_.load(std::memory_order_relaxed) == 0 && waiters_.load(std::memory_order_relaxed) != 0) sched_yield();
     lock();
     depth_ = depth;
   }
 
  private:
   constexpr ApiLock() = default;
-  // Yields while handing over before taking the lock back. Few: on a busy
-  // machine each sched_yield may give a whole time slice to another
-  // process, and the woken thread may not run for several; the waiter
-  // hands over again on its next poll anyway (the other thread, when it
-  // runs and finds the lock taken, sleeps and marks it contended again).
-  static constexpr int kHandoffYields = 2;
 
   // The classic three-state futex mutex: mark "sleepers" and sleep until
   // the word is free, then take it still marked (a later unlock may wake
-  // one thread too many, which only costs a system call).
+  // one thread too many, which only costs a system call). waiters_ counts
+  // the threads in here, so that a holder knows when to hand over.
   void lock_slow() {
+    waiters_.fetch_add(1, std::memory_order_relaxed);
     int c = word_.exchange(2, std::memory_order_acquire);
     while (c != 0) {
       syscall(SYS_futex, reinterpret_cast<int*>(&word_), FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
       c = word_.exchange(2, std::memory_order_acquire);
     }
+    waiters_.fetch_sub(1, std::memory_order_relaxed);
   }
   void wake_one() { syscall(SYS_futex, reinterpret_cast<int*>(&word_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0); }
 
@@ -80,6 +83,7 @@ class ApiLock {
   // initial-exec: a plain %fs-relative access, no __tls_get_addr call.
   static inline thread_local int depth_ __attribute__((tls_model("initial-exec"))) = 0;
   std::atomic<int> word_{0};
+  std::atomic<int> waiters_{0};  // threads in lock_slow (asleep or about to take the lock)
   static ApiLock instance_;  // constant-initialized, trivially destroyed
   static_assert(sizeof(std::atomic<int>) == sizeof(int) && std::atomic<int>::is_always_lock_free);
 };
