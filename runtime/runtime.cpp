@@ -84,7 +84,7 @@ void Runtime::print_state() const {
   }
   // Counts only: the engine's queues belong to the thread inside MPI.
   what += "; " + std::to_string(engine_.posted_count()) + " receive(s) posted, " +
-          std::to_string(engine_.unexpected_count()) + " unexpected message(s) queued";
+          std::to_string(engine_.unexpected_count()) + " unexpected message(s) queued" + engine_.describe_peers();
   std::fprintf(stderr, "parley: rank %d on %s: %s\n", job().rank, job().hostname.c_str(), what.c_str());
   std::fflush(stderr);
 }

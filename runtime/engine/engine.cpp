@@ -4,6 +4,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -138,6 +139,26 @@ void Engine::progress() {
     progress_hook_();
     in_progress_hook_ = false;
   }
+}
+
+std::string Engine::describe_peers() const {
+  if (!shm_ready_) return {};
+  std::string out;
+  for (std::uint32_t i = 0; i < queues_.local_size(); ++i) {
+    if (i == queues_.rank()) continue;
+    const Peer& p = peers_[i];
+    const auto q = queues_.peer_state(i);
+    const bool rx_waiting = q.rx_seq == q.rx_head + 1;
+    const bool tx_unread = q.tx_tail != q.tx_peer_head;
+    if (p.pending.empty() && p.control.empty() && !p.busy && !p.pipe_rx && !p.pipe_tx && !rx_waiting && !tx_unread)
+      continue;
+    out += "\n  local peer " + std::to_string(i) + ": " + std::to_string(p.pending.size()) + " send(s) queued, " +
+           std::to_string(p.control.size()) + " control, busy " + (p.busy ? "yes" : "no") + "; to it: ring at " +
+           std::to_string(q.tx_tail) + ", read up to " + std::to_string(q.tx_peer_head) +
+           (q.announced ? "" : " (not announced)") + "; from it: at " + std::to_string(q.rx_head) +
+           (rx_waiting ? ", a message waits" : ", nothing waiting") + (q.polled ? "" : " (not polled)");
+  }
+  return out;
 }
 
 void Engine::run_hooks() {

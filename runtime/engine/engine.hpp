@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/intrusive_list.hpp"
@@ -110,6 +111,9 @@ class Engine {
   const EngineParams& params() const { return params_; }
   std::size_t unexpected_count() const { return match_.unexpected_count(); }
   std::size_t posted_count() const { return match_.posted_count(); }
+  // For the hang report: every local peer whose rings hold something or to
+  // which sends are queued, one line each ("" when all is quiet).
+  std::string describe_peers() const;
 
  private:
   // An ofi eager message's charge against its sender's eager credit, given
@@ -195,6 +199,9 @@ class Engine {
   Status check_reachable(int world_rank, const Communicator* comm, int rank) const;
   bool try_transmit(p2p::Request* r);
   bool try_transmit_typed(p2p::Request* r);
+  // The end of a try_transmit: false when the ring was full (retry later);
+  // otherwise completes what is done (a failed send, a plain eager one).
+  bool transmitted(p2p::Request* r, const transport::TransportStatus& st, p2p::MsgType sent);
   Status start_typed_send(p2p::Request* r);
   static void stage(p2p::Request* r);
   void start_recv(p2p::Request* r);

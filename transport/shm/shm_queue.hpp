@@ -117,6 +117,19 @@ class CellQueues {
     return max_message_ - header_span(header_len);
   }
   [[nodiscard]] std::uint32_t rank() const { return rank_; }
+
+  // A snapshot of the rings with one peer, for the hang report (read
+  // without synchronisation: only meaningful when nothing moves).
+  struct PeerState {
+    std::uint64_t tx_tail, tx_peer_head, rx_head, rx_seq;
+    bool announced, polled;  // we set our bit at the peer; we poll it
+  };
+  [[nodiscard]] PeerState peer_state(std::uint32_t peer) const {
+    const Peer& p = peers_[peer];
+    bool polled = false;
+    for (std::uint32_t a : active_) polled |= a == peer;
+    return {p.tx.tail(), p.tx.receiver_head(), p.rx.head(), p.rx.seq_at_head(), p.announced, polled};
+  }
   [[nodiscard]] std::uint32_t local_size() const { return local_size_; }
 
  private:

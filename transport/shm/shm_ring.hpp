@@ -107,6 +107,10 @@ class RingSender {
     return TransportStatus::success();
   }
 
+  // For the hang report: our next position, and the receiver's.
+  [[nodiscard]] std::uint64_t tail() const { return tail_; }
+  [[nodiscard]] std::uint64_t receiver_head() const { return ctl_->head.load(std::memory_order_relaxed); }
+
  private:
   [[nodiscard]] CellHead* cell(std::uint64_t idx) const {
     return reinterpret_cast<CellHead*>(cells_ + (idx << shift_));
@@ -158,6 +162,13 @@ class RingReceiver {
       cell((head_ + i) & mask_)->seq.store(0, std::memory_order_relaxed);
     }
     advance(n);
+  }
+
+  // For the hang report: the position we expect next and the seq word
+  // found there (head + 1 once the sender published it).
+  [[nodiscard]] std::uint64_t head() const { return head_; }
+  [[nodiscard]] std::uint64_t seq_at_head() const {
+    return cell(head_ & mask_)->seq.load(std::memory_order_relaxed);
   }
 
   [[nodiscard]] static std::span<const std::byte> header_of(const CellHead* h) {
