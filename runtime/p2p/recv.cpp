@@ -21,7 +21,9 @@ using p2p::Request;
 
 Result<Request*> Engine::irecv(Communicator* comm, p2p::Buffer buf, int source, int tag) {
   if (source >= 0) {
-    if (Status st = check_reachable(comm->world_rank(source), comm, source); !st) return st;
+    const Route kind = routes_[static_cast<std::size_t>(comm->world_rank(source))].kind;
+    if (kind == Route::none || kind == Route::lost) [[unlikely]]
+      if (Status st = check_reachable(comm->world_rank(source), comm, source); !st) return st;
   }
   Request* r = alloc_request();
   r->kind = p2p::RequestKind::recv;
@@ -29,7 +31,14 @@ Result<Request*> Engine::irecv(Communicator* comm, p2p::Buffer buf, int source, 
   r->peer = source;
   r->tag = tag;
   adopt_buffer(r, buf);
-  (void)start(r);
+  if (source == MPI_PROC_NULL) [[unlikely]] {
+    (void)start(r);
+    return r;
+  }
+  // start() less its dispatch: a fresh request is already complete = false
+  // with an empty status.
+  r->active = true;
+  start_recv(r);
   return r;
 }
 

@@ -26,7 +26,24 @@ std::span<const std::byte> bytes_of(const MsgHeader& h) {
 }  // namespace
 
 Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, int tag, p2p::SendMode mode) {
-  if (Status st = check_reachable(comm->world_rank(dest), comm, dest); !st) return st;
+  // dest is a rank of comm here (MPI_PROC_NULL is the caller's business).
+  const int world = comm->world_rank(dest);
+  const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
+  if (rt.kind == Route::shm && buf.type == nullptr) [[likely]] {
+    // The common case, without start()'s dispatch: a contiguous send to a
+    // rank on this node (a fresh request is already complete = false).
+    Request* r = alloc_request();
+    r->kind = p2p::RequestKind::send;
+    r->mode = mode;
+    r->comm = comm;
+    r->peer = dest;
+    r->tag = tag;
+    r->buf = buf;
+    r->active = true;
+    shm_send<false>(r, rt.index);
+    return r;
+  }
+  if (Status st = check_reachable(world, comm, dest); !st) return st;
   Request* r = alloc_request();
   r->kind = p2p::RequestKind::send;
   r->mode = mode;
@@ -124,14 +141,7 @@ bool Engine::try_transmit_typed(Request* r) {
     m.t = p2p::type_ref(*r->buf.type, r->buf.count);
     st = queues_.try_send(dst, {reinterpret_cast<const std::byte*>(&m), sizeof m}, {});
   }
-  if (st.would_block()) return false;
-  if (!st.ok()) {
-    r->status.error = MPI_ERR_OTHER;
-    complete(r);
-    return true;
-  }
-  if (h.type == MsgType::eager) complete(r);
-  return true;
+  return transmitted(r, st, h.type);
 }
 
 bool Engine::try_transmit(Request* r) {
@@ -147,15 +157,19 @@ bool Engine::try_transmit(Request* r) {
   iovec iov{r->buf.base, eager ? r->buf.bytes : 0};
   auto st = queues_.try_send(static_cast<std::uint32_t>(r->dest_local), bytes_of(h),
                              transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
+  return transmitted(r, st, h.type);
+}
+
+bool Engine::transmitted(Request* r, const transport::TransportStatus& st, MsgType sent) {
   if (st.would_block()) return false;
-  if (!st.ok()) {
+  if (!st.ok()) [[unlikely]] {
     r->status.error = MPI_ERR_OTHER;
     complete(r);
     return true;
   }
   // Plain eager sends are done once the data sits in the peer's queue;
   // synchronous ones wait for the ack, rendezvous ones for fin/cts_pipe.
-  if (h.type == MsgType::eager) complete(r);
+  if (sent == MsgType::eager) complete(r);
   return true;
 }
 
