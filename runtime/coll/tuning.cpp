@@ -28,20 +28,22 @@ constexpr std::size_t kShmScatterMax = 8 * 1024;
 // From these sizes the team moves the data by CMA between the ranks' own
 // buffers (one copy, one or two synchronisations for the whole message)
 // rather than through its segment; `Over` when the node is oversubscribed.
-// Measured at 2 and 4 ranks (docs/collectives.md): the kernel's copy costs
-// more per byte than a memcpy through the (cached) segment, so CMA wins only
-// where it saves many synchronisations: the reductions from 128 KiB; bcast,
-// allgather and alltoall with a core per rank; alltoall from 128 KiB when
-// oversubscribed (its segment path moves 128 KiB / n of each block a step).
-// Oversubscribed bcast and allgather stay on the segment (whole-set bcast
-// chunks; the CMA forms' last reader holds everyone back). Gather and
-// scatter keep their measured crossovers to point-to-point (CMA forms
-// untimed: off unless PARLEY_COLL_SHM_CMA asks).
+// Measured at 2, 4 and 8 ranks (docs/collectives.md): the kernel's copy
+// costs more per byte than a memcpy through the (cached) segment, and with
+// a core per rank the segment's pipelined copies run on both cores at
+// once, so CMA wins only where it saves many synchronisations: the
+// reductions from 128 KiB (one step per set instead of per slot) and
+// alltoall (the segment moves 128 KiB / n of every block a step; at 2
+// ranks CMA matched the pairwise exchange from 16 KiB). Bcast and allgather
+// stay on the segment (2-rank allgather hands over to point-to-point from
+// 256 KiB as before); gather and scatter keep their crossovers to
+// point-to-point (their CMA forms are untimed: only PARLEY_COLL_SHM_CMA
+// turns them on).
 constexpr std::size_t kNever = SIZE_MAX;
-constexpr std::size_t kCmaBcast = 128 * 1024;
+constexpr std::size_t kCmaBcast = kNever;
 constexpr std::size_t kCmaBcastOver = kNever;
 constexpr std::size_t kCmaReduce = 128 * 1024;
-constexpr std::size_t kCmaAllgather = 64 * 1024;
+constexpr std::size_t kCmaAllgather = kNever;
 constexpr std::size_t kCmaAllgatherOver = kNever;
 constexpr std::size_t kCmaAlltoall = 16 * 1024;
 constexpr std::size_t kCmaAlltoallOver = 128 * 1024;
