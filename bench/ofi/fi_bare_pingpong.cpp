@@ -8,6 +8,7 @@
 //                    [--sizes=A,B,...]  (instead of the powers of two up to --max)
 //                    [--yield=US]   (sched_yield after US microseconds of empty polls, as Parley does)
 //                    [--inject-completion]  (fi_sendmsg(FI_INJECT | FI_COMPLETION), as transport/ofi)
+//                    [--inject=BYTES]  (inject size asked for in the hints)
 //                    [--hints=parley|plain]  (parley: the same hints as transport/ofi; plain: FI_MSG only)
 #include <rdma/fabric.h>
 #include <rdma/fi_cm.h>
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
     hints->domain_attr->resource_mgmt = FI_RM_ENABLED;
   }
   hints->fabric_attr->prov_name = strdup(prov.c_str());
+  hints->tx_attr->inject_size = std::stoul(option(argc, argv, "inject", "0"));
   fi_info* list = nullptr;
   check(fi_getinfo(FI_VERSION(1, 9), nullptr, nullptr, 0, hints, &list), "fi_getinfo");
   fi_freeinfo(hints);
