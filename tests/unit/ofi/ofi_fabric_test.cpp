@@ -69,6 +69,20 @@ TEST_CASE("Config reads PARLEY_OFI_* and rejects malformed values") {
     setenv("PARLEY_OFI_CREDITS", "8", 1);
     setenv("PARLEY_OFI_SCOPE", "galaxy", 1);
     OFI_CHECK(OfiConfig::from_env(&c).code == Code::invalid);
+    setenv("PARLEY_OFI_SCOPE", "network", 1);
+    OFI_CHECK(c.frag_max == 32768);  // the default
+    setenv("PARLEY_OFI_FRAG_MAX", "0", 1);  // off
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.frag_max == 0);
+    setenv("PARLEY_OFI_FRAG_MAX", "1m", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.frag_max == (1u << 20));
+    setenv("PARLEY_OFI_FRAG_MAX", "-5", 1);
+    st = OfiConfig::from_env(&c);
+    OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_FRAG_MAX") != nullptr);
+    setenv("PARLEY_OFI_FRAG_MAX", "1g", 1);
+    st = OfiConfig::from_env(&c);
+    OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_FRAG_MAX") != nullptr);
     return 0;
   });
   REQUIRE(rc == 0);
