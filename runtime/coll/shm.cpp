@@ -194,7 +194,10 @@ bool Team::cma_read(int r, void* local, std::uint64_t remote, std::size_t len) c
   return transport::shm::cma_read(pid, transport::IovSpan(&l, 1), transport::IovSpan(&rv, 1)).ok();
 }
 
-bool Team::use_cma(Collective c, std::size_t bytes) const { return cma_ && bytes >= shm_cma_min(c, size_); }
+bool Team::use_cma(Collective c, std::size_t bytes) const {
+  // Every CMA threshold is at least a cache line's worth (small calls skip the table).
+  return cma_ && bytes >= 64 && bytes >= shm_cma_min(c, size_);
+}
 
 void Team::wait_one(int r, Flag Control::*field, std::uint64_t value) const {
   std::atomic<std::uint64_t>& f = (ctl(r).*field).value;

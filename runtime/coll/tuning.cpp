@@ -1,5 +1,6 @@
 // Algorithm names and the PARLEY_COLL_* variables that force one (tests run
 // every algorithm through these).
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -108,15 +109,27 @@ Algorithm forced(Collective c) {
   return table[static_cast<std::size_t>(c)];
 }
 
-std::size_t shm_cma_min(Collective c, int size) {
-  // PARLEY_COLL_SHM_CMA=<bytes>: one threshold for every collective (0: the
-  // team never uses CMA); tests and measurements.
+namespace {
+// PARLEY_COLL_SHM_CMA=<bytes>: one threshold for every collective (0: the
+// team never uses CMA); tests and measurements. 1 when unset (the table).
+std::size_t cma_env() {
   static const std::size_t env = [] {
     const char* e = std::getenv("PARLEY_COLL_SHM_CMA");
-    if (e == nullptr || *e == '\0') return std::size_t{1};  // 1: unset, use the table
+    if (e == nullptr || *e == '\0') return std::size_t{1};
     const auto v = static_cast<std::size_t>(std::strtoull(e, nullptr, 10));
     return v == 0 ? SIZE_MAX : (v == 1 ? std::size_t{2} : v);
   }();
+  return env;
+}
+// Below this no collective takes a CMA form (the small calls skip the table).
+std::size_t cma_floor() {
+  const std::size_t env = cma_env();
+  return env != 1 ? env : std::min(kCmaReduce, kCmaAlltoall);
+}
+}  // namespace
+
+std::size_t shm_cma_min(Collective c, int size) {
+  const std::size_t env = cma_env();
   if (env != 1) return env;
   const bool over = oversubscribed(size);
   switch (c) {
@@ -141,7 +154,7 @@ bool prefer_shm(Collective c, std::size_t bytes, int size, bool cma) {
   const Algorithm f = forced(c);
   if (f == Algorithm::shm || f == Algorithm::counter) return true;
   if (f != Algorithm::automatic) return false;
-  if (cma && bytes >= shm_cma_min(c, size)) return true;
+  if (cma && bytes >= cma_floor() && bytes >= shm_cma_min(c, size)) return true;
   // Crossovers measured with bench/coll/compare.py at 2 and 4 ranks on the
   // 2-core machines (docs/collectives.md): the team copies through its
   // segment (two copies per byte) and synchronises every rank per 128 KiB
