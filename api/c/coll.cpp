@@ -774,7 +774,9 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
   if (request == nullptr && (kind == Red::reduce || kind == Red::allreduce) && c->local_size() > 1) {
     const auto whole = static_cast<std::size_t>(count) * static_cast<std::size_t>(t->size());
     const auto which = kind == Red::reduce ? coll::Collective::reduce : coll::Collective::allreduce;
-    {
+    // The team's chunks hold whole items: an item larger than a slot (a
+    // big derived type) stays point-to-point (the same on every rank).
+    if (static_cast<std::size_t>(t->size()) <= coll::shm::Team::kSlot) {
       if (coll::shm::Team* team = team_for(comm, *c, which, whole)) {
         coll::Reducer r;
         ReduceHolds holds;

@@ -463,6 +463,30 @@ static void test_large_blocks(MPI_Comm comm, int me, int n) {
     for (int i = 0; i < ac; ++i)
       if (as[q * ac + i] != q * 1000000 + me * 50000 + i) { CHECK(0, "large alltoall in place q %d i %d", q, i); q = n; break; }
   free(as); free(ar);
+  /* Reductions of items larger than the team's 128 KiB slot: a contiguous
+   * type of 40000 ints, 2 of them (reduce to the last rank, allreduce, in
+   * place too). */
+  MPI_Datatype big;
+  MPI_Type_contiguous(count, MPI_INT, &big);
+  MPI_Type_commit(&big);
+  int *bs = malloc(sizeof(int) * 2 * count), *br = malloc(sizeof(int) * 2 * count);
+  for (int i = 0; i < 2 * count; ++i) { bs[i] = val(me, i); br[i] = -1; }
+  MPI_Allreduce(bs, br, 2, big, MPI_SUM, comm);
+  for (int i = 0; i < 2 * count; ++i) {
+    long want = 0;
+    for (int q = 0; q < n; ++q) want += val(q, i);
+    if (br[i] != want) { CHECK(0, "big-item allreduce i %d = %d", i, br[i]); break; }
+  }
+  for (int i = 0; i < 2 * count; ++i) br[i] = -1;
+  MPI_Reduce(bs, br, 2, big, MPI_MAX, root, comm);
+  if (me == root)
+    for (int i = 0; i < 2 * count; ++i)
+      if (br[i] != val(n - 1, i)) { CHECK(0, "big-item reduce i %d = %d", i, br[i]); break; }
+  MPI_Allreduce(MPI_IN_PLACE, bs, 2, big, MPI_MIN, comm);
+  for (int i = 0; i < 2 * count; ++i)
+    if (bs[i] != val(0, i)) { CHECK(0, "big-item allreduce in place i %d = %d", i, bs[i]); break; }
+  MPI_Type_free(&big);
+  free(bs); free(br);
 }
 
 static void run_all(MPI_Comm comm, MPI_Op matop) {
