@@ -171,16 +171,9 @@ void Engine::run_hooks() {
   hooks_.resize(kept);
 }
 
-p2p::Request* Engine::alloc_request() {
-  p2p::Request* r = free_list_;
-  if (r != nullptr) {
-    free_list_ = r->next_free;
-    *r = p2p::Request{};
-  } else {
-    r = new p2p::Request{};
-  }
+p2p::Request* Engine::new_request() {
   ++live_requests_;
-  return r;
+  return new p2p::Request{};
 }
 
 void Engine::adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
@@ -198,16 +191,13 @@ void Engine::stage(p2p::Request* r) {
 
 std::uint64_t Engine::staging_allocations() { return g_staging_allocations.load(std::memory_order_relaxed); }
 
-void Engine::free_request(p2p::Request* r) {
+void Engine::release_request_resources(p2p::Request* r) {
   if (r->rndv_mr != nullptr) ofi_release(r);
   if (r->buf.type != nullptr) {
     delete[] r->staging;
     r->staging = nullptr;
     const_cast<dt::Type*>(r->buf.type)->release();
   }
-  r->next_free = free_list_;
-  free_list_ = r;
-  --live_requests_;
 }
 
 int Engine::local_of_world(int world_rank) const {

@@ -105,8 +105,23 @@ class Engine {
   void adopt_buffer(p2p::Request* r, const p2p::Buffer& buf);
   // Staging buffers made so far (libfabric routes only), for tests.
   static std::uint64_t staging_allocations();
-  p2p::Request* alloc_request();
-  void free_request(p2p::Request* r);
+  // Inline: every send and receive takes one and gives it back.
+  p2p::Request* alloc_request() {
+    p2p::Request* r = free_list_;
+    if (r == nullptr) [[unlikely]]
+      return new_request();
+    free_list_ = r->next_free;
+    *r = p2p::Request{};
+    ++live_requests_;
+    return r;
+  }
+  void free_request(p2p::Request* r) {
+    if (r->rndv_mr != nullptr || r->buf.type != nullptr) [[unlikely]]
+      release_request_resources(r);
+    r->next_free = free_list_;
+    free_list_ = r;
+    --live_requests_;
+  }
 
   const EngineParams& params() const { return params_; }
   std::size_t unexpected_count() const { return match_.unexpected_count(); }
@@ -219,7 +234,14 @@ class Engine {
   void begin_pipe_recv(int src_local, PipeRecv& pr);
   static void begin_pipe_iov(PipeRecv& pr);
   void step_pipelines();
-  void complete(p2p::Request* r);
+  void complete(p2p::Request* r) {
+    if (r->buf.type != nullptr) [[unlikely]] finish_typed(r);
+    r->complete = true;
+    r->active = false;
+    if (r->user_freed) free_request(r);
+  }
+  p2p::Request* new_request();
+  void release_request_resources(p2p::Request* r);
   void finish_typed(p2p::Request* r);
   // Fills r's status from the message header (bytes, truncation).
   static void fill_status(p2p::Request* r, const p2p::MsgHeader& h);

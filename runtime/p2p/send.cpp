@@ -239,13 +239,6 @@ void Engine::send_to_self(Request* r) {
   match_.add_unexpected(&u->entry);
 }
 
-void Engine::complete(Request* r) {
-  if (r->buf.type != nullptr) [[unlikely]] finish_typed(r);
-  r->complete = true;
-  r->active = false;
-  if (r->user_freed) free_request(r);
-}
-
 // A libfabric rendezvous receive landed in its staging copy: unpack it. The
 // next start (persistent) begins unstaged again.
 void Engine::finish_typed(Request* r) {
