@@ -82,6 +82,9 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (!env_size("PARLEY_OFI_FRAG_MAX", &c.frag_max)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_FRAG_MAX: not a size");
   }
+  if (!env_size("PARLEY_OFI_INJECT", &c.inject_size)) {
+    return TransportStatus::error(Code::invalid, "PARLEY_OFI_INJECT: not a size");
+  }
   if (!env_size("PARLEY_OFI_READ_OPS", &c.read_ops)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_READ_OPS: not a number");
   }
@@ -118,6 +121,9 @@ TransportStatus OfiConfig::validate() const {
   }
   if (frag_max > (64u << 20)) {
     return TransportStatus::error(Code::invalid, "ofi: fragmented eager limit must be <= 64 MiB (PARLEY_OFI_FRAG_MAX)");
+  }
+  if (inject_size > 65536) {
+    return TransportStatus::error(Code::invalid, "ofi: inject size must be <= 64 KiB (PARLEY_OFI_INJECT)");
   }
   if (read_ops < 1 || read_ops > 65536) {
     return TransportStatus::error(Code::invalid, "ofi: read ops must be 1..65536 (PARLEY_OFI_READ_OPS)");

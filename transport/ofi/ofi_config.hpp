@@ -34,6 +34,12 @@ struct OfiConfig {
   // runtime does it (runtime/engine/engine_ofi.cpp), bounded by the same
   // eager credit as single eager messages.
   std::size_t frag_max = 32u << 10;
+  // PARLEY_OFI_INJECT: inject size asked of the provider (tx_attr hint; a
+  // provider that cannot is asked again without it). Messages up to the
+  // size granted go inline (FI_INJECT): cheaper than a buffered send over
+  // tcp;ofi_rxm, whose default is 64 B, less than Parley's headers + a few
+  // bytes. 0: take the provider's default.
+  std::size_t inject_size = 512;
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold

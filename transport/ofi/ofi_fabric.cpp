@@ -77,7 +77,7 @@ bool names_entry(const fi_info* fi, const std::string& want) {
   return !want.empty() && want == address_text(fi);
 }
 
-fi_info* make_hints(const OfiConfig& config, bool with_rma) {
+fi_info* make_hints(const OfiConfig& config, bool with_rma, std::size_t inject) {
   fi_info* hints = fi_allocinfo();
   if (hints == nullptr) return nullptr;
   hints->caps = FI_MSG | FI_SEND | FI_RECV;
@@ -88,6 +88,7 @@ fi_info* make_hints(const OfiConfig& config, bool with_rma) {
   // MPI's non-overtaking order rests on send-after-send ordering.
   hints->tx_attr->msg_order = FI_ORDER_SAS;
   hints->rx_attr->msg_order = FI_ORDER_SAS;
+  hints->tx_attr->inject_size = inject;  // 0: whatever the provider has
   hints->domain_attr->threading = FI_THREAD_DOMAIN;  // the engine serialises calls
   hints->domain_attr->av_type = FI_AV_TABLE;
   hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
@@ -168,11 +169,16 @@ TransportStatus Fabric::open(const OfiConfig& config) {
   fi_info* list = nullptr;
   bool with_rma = config.want_rma;
   int ret = -FI_ENODATA;
+  // Each with the inject size asked for first, then without.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    fi_info* hints = make_hints(config, with_rma);
-    if (hints == nullptr) return TransportStatus::error(Code::no_space, "fi_allocinfo: out of memory");
-    ret = fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
-    fi_freeinfo(hints);
+    for (int inj = 0; inj < 2; ++inj) {
+      if (inj == 1 && config.inject_size == 0) break;
+      fi_info* hints = make_hints(config, with_rma, inj == 0 ? config.inject_size : 0);
+      if (hints == nullptr) return TransportStatus::error(Code::no_space, "fi_allocinfo: out of memory");
+      ret = fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
+      fi_freeinfo(hints);
+      if (ret == 0) break;
+    }
     if (ret == 0 || !with_rma) break;
     with_rma = false;
   }

@@ -83,6 +83,14 @@ TEST_CASE("Config reads PARLEY_OFI_* and rejects malformed values") {
     setenv("PARLEY_OFI_FRAG_MAX", "1g", 1);
     st = OfiConfig::from_env(&c);
     OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_FRAG_MAX") != nullptr);
+    setenv("PARLEY_OFI_FRAG_MAX", "32k", 1);
+    OFI_CHECK(c.inject_size == 512);  // the default
+    setenv("PARLEY_OFI_INJECT", "0", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.inject_size == 0);
+    setenv("PARLEY_OFI_INJECT", "1m", 1);
+    st = OfiConfig::from_env(&c);
+    OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_INJECT") != nullptr);
     return 0;
   });
   REQUIRE(rc == 0);
