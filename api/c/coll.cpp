@@ -468,6 +468,25 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
                             rblocks));
   }
+  // Contiguous blocks on the team skip the schedule, as in scatter().
+  if (request == nullptr && !inter && !varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    const bool mine_ok = is_root ? rcount > 0 && rt->size() > 0 && rt->is_contiguous() &&
+                                       (in_place || st_type->is_contiguous())
+                                 : scount > 0 && st_type->size() > 0 && st_type->is_contiguous();
+    const std::size_t block = is_root ? static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->size())
+                                      : static_cast<std::size_t>(scount) * static_cast<std::size_t>(st_type->size());
+    if (mine_ok)
+      if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::gather, block)) {
+        std::array<std::size_t, coll::shm::Team::kMaxRanks> displs;
+        for (int i = 0; i < n; ++i) displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
+        const void* send = in_place ? nullptr : static_cast<const std::byte*>(sbuf) + st_type->true_lb();
+        void* recv = is_root ? static_cast<std::byte*>(rbuf) + rt->true_lb() : nullptr;
+        Runtime::get().set_current_call(fn);
+        Status st = team->gather(send, block, recv, displs.data(), root);
+        Runtime::get().set_current_call(nullptr);
+        return st ? MPI_SUCCESS : report(fn, comm, st);
+      }
+  }
   auto s = schedule(*c, comm);
   const void* send = nullptr;
   std::size_t sbytes = 0;
@@ -520,6 +539,26 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
     COLL_TRY(datatype(stype, "sendtype", st_type));
     COLL_TRY(checked_blocks(varying_form, sbuf, n, scount, scounts, sdispls, st_type, "sendcount", "sendcounts",
                             "displs", sblocks));
+  }
+  // Contiguous blocks on the team skip the schedule and its staging (the
+  // same team steps as through it: ranks may come either way).
+  if (request == nullptr && !inter && !varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    const bool mine_ok = is_root ? scount > 0 && st_type->size() > 0 && st_type->is_contiguous() &&
+                                       (in_place || rt->is_contiguous())
+                                 : rcount > 0 && rt->size() > 0 && rt->is_contiguous();
+    const std::size_t block = is_root ? static_cast<std::size_t>(scount) * static_cast<std::size_t>(st_type->size())
+                                      : static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->size());
+    if (mine_ok)
+      if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::scatter, block)) {
+        std::array<std::size_t, coll::shm::Team::kMaxRanks> displs;
+        for (int i = 0; i < n; ++i) displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
+        const void* send = is_root ? static_cast<const std::byte*>(sbuf) + st_type->true_lb() : nullptr;
+        void* recv = in_place ? nullptr : static_cast<std::byte*>(rbuf) + rt->true_lb();
+        Runtime::get().set_current_call(fn);
+        Status st = team->scatter(send, displs.data(), recv, block, root);
+        Runtime::get().set_current_call(nullptr);
+        return st ? MPI_SUCCESS : report(fn, comm, st);
+      }
   }
   auto s = schedule(*c, comm);
   std::vector<Block> rblocks;
