@@ -121,6 +121,19 @@ CommSeq& seq_of(MPI_Comm comm) {
 // each collective owns kTagsPerCollective tags.
 int next_tag(MPI_Comm comm) { return seq_of(comm).take_tag(); }
 
+// A direct team call that some ranks may make while others build a
+// schedule for the same collective (the choice depends on each rank's own
+// datatypes) uses up the schedule's tag too: otherwise the ranks' tag
+// counters drift apart and their next tagged collective never matches.
+void skip_schedule_tag(MPI_Comm comm, Communicator& c) {
+  for (const auto& [k, v] : c.attributes())
+    if (k == seq_keyval) {
+      (void)static_cast<CommSeq*>(v)->take_tag();
+      return;
+    }
+  (void)next_tag(comm);
+}
+
 coll::shm::Team* shm_team(MPI_Comm comm, Communicator& c) {
   // Once made, the team is found straight in the communicator's attribute
   // list (we are inside an MPI call on c): MPI_Comm_get_attr's checks and
@@ -481,6 +494,7 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
         for (int i = 0; i < n; ++i) displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
         const void* send = in_place ? nullptr : static_cast<const std::byte*>(sbuf) + st_type->true_lb();
         void* recv = is_root ? static_cast<std::byte*>(rbuf) + rt->true_lb() : nullptr;
+        skip_schedule_tag(comm, *c);
         Runtime::get().set_current_call(fn);
         Status st = team->gather(send, block, recv, displs.data(), root);
         Runtime::get().set_current_call(nullptr);
@@ -554,6 +568,7 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
         for (int i = 0; i < n; ++i) displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
         const void* send = is_root ? static_cast<const std::byte*>(sbuf) + st_type->true_lb() : nullptr;
         void* recv = in_place ? nullptr : static_cast<std::byte*>(rbuf) + rt->true_lb();
+        skip_schedule_tag(comm, *c);
         Runtime::get().set_current_call(fn);
         Status st = team->scatter(send, displs.data(), recv, block, root);
         Runtime::get().set_current_call(nullptr);
@@ -620,6 +635,7 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
         displs[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * block;
       }
       const void* send = in_place ? nullptr : static_cast<const std::byte*>(sbuf) + st_type->true_lb();
+      skip_schedule_tag(comm, *c);
       Runtime::get().set_current_call(fn);
       Status st = team->allgatherv(send, static_cast<std::byte*>(rbuf) + rt->true_lb(), bytes.data(), displs.data());
       Runtime::get().set_current_call(nullptr);
@@ -637,6 +653,7 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     if (stage_in_place(rblocks, rd) && (in_place || stage_in_place(sb, sd))) {
       if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::allgather,
                                            *std::max_element(rd.bytes.begin(), rd.bytes.end()))) {
+        skip_schedule_tag(comm, *c);
         Runtime::get().set_current_call(fn);
         Status st = team->allgatherv(in_place ? nullptr : first(sd), rd.origin, rd.bytes.data(), rd.displs.data());
         Runtime::get().set_current_call(nullptr);
@@ -716,6 +733,7 @@ int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, v
     Staged sd, rd;
     if (stage_in_place(sblocks, sd) && stage_in_place(rblocks, rd)) {
       if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::alltoall, rd.bytes[0])) {
+        skip_schedule_tag(comm, *c);
         Runtime::get().set_current_call(fn);
         Status st = team->alltoall(sd.origin, sd.displs.data(), rd.origin, rd.displs.data(), rd.bytes[0]);
         Runtime::get().set_current_call(nullptr);

@@ -489,6 +489,55 @@ static void test_large_blocks(MPI_Comm comm, int me, int n) {
   free(bs); free(br);
 }
 
+/* The ranks' datatypes may differ in layout with the same signature: rank 0
+ * describes its block as every other int (a vector of stride 2), the
+ * others as plain MPI_INTs. A nonblocking collective after them (always a
+ * tagged schedule) must still match: whichever way each rank took through
+ * the blocking ones, they all count the same collectives. */
+static void test_mixed_layouts(MPI_Comm comm, int me, int n) {
+  const int count = 40;
+  MPI_Datatype strided;
+  MPI_Type_vector(count, 1, 2, MPI_INT, &strided);
+  MPI_Type_commit(&strided);
+  int *all = malloc(sizeof(int) * count * n), *own = malloc(sizeof(int) * count);
+  int *mine = malloc(sizeof(int) * 2 * count), *got = malloc(sizeof(int) * 2 * count);
+  for (int i = 0; i < count; ++i) mine[2 * i] = own[i] = val(me, i);
+  for (int round = 0; round < 3; ++round) {
+    const int root = round % n;
+    /* gather: the root's blocks are contiguous ints; rank 0 sends strided. */
+    for (int i = 0; i < n * count; ++i) all[i] = -1;
+    if (me == 0) MPI_Gather(mine, 1, strided, all, count, MPI_INT, root, comm);
+    else MPI_Gather(own, count, MPI_INT, all, count, MPI_INT, root, comm);
+    if (me == root)
+      for (int q = 0; q < n; ++q)
+        for (int i = 0; i < count; ++i)
+          if (all[q * count + i] != val(q, i)) { CHECK(0, "mixed gather root %d q %d i %d", root, q, i); q = n; break; }
+    /* scatter, rank 0 receiving into the strided layout. */
+    for (int q = 0; q < n; ++q)
+      for (int i = 0; i < count; ++i) all[q * count + i] = val(q, i) + 1;
+    for (int i = 0; i < 2 * count; ++i) got[i] = -1;
+    if (me == 0) MPI_Scatter(all, count, MPI_INT, got, 1, strided, root, comm);
+    else MPI_Scatter(all, count, MPI_INT, got, count, MPI_INT, root, comm);
+    for (int i = 0; i < count; ++i)
+      if (got[me == 0 ? 2 * i : i] != val(me, i) + 1) { CHECK(0, "mixed scatter root %d i %d", root, i); break; }
+    /* allgather, rank 0 sending from the strided layout. */
+    for (int i = 0; i < n * count; ++i) all[i] = -1;
+    if (me == 0) MPI_Allgather(mine, 1, strided, all, count, MPI_INT, comm);
+    else MPI_Allgather(own, count, MPI_INT, all, count, MPI_INT, comm);
+    for (int q = 0; q < n; ++q)
+      for (int i = 0; i < count; ++i)
+        if (all[q * count + i] != val(q, i)) { CHECK(0, "mixed allgather q %d i %d", q, i); q = n; break; }
+    /* A nonblocking collective: a tagged schedule on every rank. */
+    int v = me + round, sum = 0;
+    MPI_Request req;
+    MPI_Iallreduce(&v, &sum, 1, MPI_INT, MPI_SUM, comm, &req);
+    MPI_Wait(&req, MPI_STATUS_IGNORE);
+    CHECK(sum == n * (n - 1) / 2 + n * round, "mixed: iallreduce after them gave %d", sum);
+  }
+  MPI_Type_free(&strided);
+  free(all); free(own); free(mine); free(got);
+}
+
 static void run_all(MPI_Comm comm, MPI_Op matop) {
   int me, n;
   MPI_Comm_rank(comm, &me);
@@ -497,6 +546,7 @@ static void run_all(MPI_Comm comm, MPI_Op matop) {
   test_bcast(comm, me, n);
   test_reduce(comm, me, n, matop);
   test_gather_scatter(comm, me, n);
+  test_mixed_layouts(comm, me, n);
   test_alltoall(comm, me, n);
   test_large_blocks(comm, me, n);
   test_reduce_scatter(comm, me, n, matop);
