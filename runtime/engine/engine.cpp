@@ -176,11 +176,6 @@ p2p::Request* Engine::new_request() {
   return new p2p::Request{};
 }
 
-void Engine::adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
-  r->buf = buf;
-  if (buf.type != nullptr) const_cast<dt::Type*>(buf.type)->retain();
-}
-
 void Engine::stage(p2p::Request* r) {
   if (r->staging == nullptr) {
     r->staging = new std::byte[r->buf.bytes ? r->buf.bytes : 1];

@@ -102,7 +102,10 @@ class Engine {
   // (call once when r gets its buffer). Noncontiguous data streams between
   // the user's buffer and the cells, CMA iovecs or pipeline chunks; only
   // libfabric routes stage it in a packed copy (see set_status).
-  void adopt_buffer(p2p::Request* r, const p2p::Buffer& buf);
+  void adopt_buffer(p2p::Request* r, const p2p::Buffer& buf) {
+    r->buf = buf;
+    if (buf.type != nullptr) [[unlikely]] const_cast<dt::Type*>(buf.type)->retain();
+  }
   // Staging buffers made so far (libfabric routes only), for tests.
   static std::uint64_t staging_allocations();
   // Inline: every send and receive takes one and gives it back.

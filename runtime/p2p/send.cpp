@@ -29,21 +29,10 @@ Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, in
   // dest is a rank of comm here (MPI_PROC_NULL is the caller's business).
   const int world = comm->world_rank(dest);
   const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
-  if (rt.kind == Route::shm && buf.type == nullptr) [[likely]] {
-    // The common case, without start()'s dispatch: a contiguous send to a
-    // rank on this node (a fresh request is already complete = false).
-    Request* r = alloc_request();
-    r->kind = p2p::RequestKind::send;
-    r->mode = mode;
-    r->comm = comm;
-    r->peer = dest;
-    r->tag = tag;
-    r->buf = buf;
-    r->active = true;
-    shm_send<false>(r, rt.index);
-    return r;
-  }
-  if (Status st = check_reachable(world, comm, dest); !st) return st;
+  // The common case: a contiguous send to a rank on this node.
+  const bool local_contiguous = rt.kind == Route::shm && buf.type == nullptr;
+  if (!local_contiguous)
+    if (Status st = check_reachable(world, comm, dest); !st) return st;
   Request* r = alloc_request();
   r->kind = p2p::RequestKind::send;
   r->mode = mode;
@@ -51,6 +40,12 @@ Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, in
   r->peer = dest;
   r->tag = tag;
   adopt_buffer(r, buf);
+  if (local_contiguous) [[likely]] {
+    // start() less its dispatch (a fresh request is already complete = false).
+    r->active = true;
+    shm_send<false>(r, rt.index);
+    return r;
+  }
   if (Status st = start(r); !st) {
     free_request(r);
     return st;
