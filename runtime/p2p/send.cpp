@@ -26,26 +26,29 @@ std::span<const std::byte> bytes_of(const MsgHeader& h) {
 }  // namespace
 
 Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, int tag, p2p::SendMode mode) {
+  auto fresh = [&] {
+    Request* r = alloc_request();
+    r->kind = p2p::RequestKind::send;
+    r->mode = mode;
+    r->comm = comm;
+    r->peer = dest;
+    r->tag = tag;
+    adopt_buffer(r, buf);
+    return r;
+  };
   // dest is a rank of comm here (MPI_PROC_NULL is the caller's business).
   const int world = comm->world_rank(dest);
   const PeerRoute rt = routes_[static_cast<std::size_t>(world)];
-  // The common case: a contiguous send to a rank on this node.
-  const bool local_contiguous = rt.kind == Route::shm && buf.type == nullptr;
-  if (!local_contiguous)
-    if (Status st = check_reachable(world, comm, dest); !st) return st;
-  Request* r = alloc_request();
-  r->kind = p2p::RequestKind::send;
-  r->mode = mode;
-  r->comm = comm;
-  r->peer = dest;
-  r->tag = tag;
-  adopt_buffer(r, buf);
-  if (local_contiguous) [[likely]] {
-    // start() less its dispatch (a fresh request is already complete = false).
+  if (rt.kind == Route::shm && buf.type == nullptr) [[likely]] {
+    // The common case, without start()'s dispatch: a contiguous send to a
+    // rank on this node (a fresh request is already complete = false).
+    Request* r = fresh();
     r->active = true;
     shm_send<false>(r, rt.index);
     return r;
   }
+  if (Status st = check_reachable(world, comm, dest); !st) return st;
+  Request* r = fresh();
   if (Status st = start(r); !st) {
     free_request(r);
     return st;
