@@ -47,9 +47,8 @@ class ApiLock {
   //
   // The holder yields until a waiter really has the lock: it has nothing
   // to do but poll, which the new holder does for the whole process. A
-  // woken thread may not run for a while on a loaded machine; taking the
-  // lock straight back (a race the polling holder always wins) starved the
-  // other threads there for tens of seconds.
+  // woken thread may not run for a while on a loaded machine, and a holder
+  // that raced it for the lock straight away would nearly always win.
   void yield_to_waiters() {
     if (waiters_.load(std::memory_order_relaxed) == 0) return;
     const int depth = depth_;

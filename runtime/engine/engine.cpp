@@ -200,9 +200,7 @@ int Engine::local_of_world(int world_rank) const {
   return rt.kind == Route::shm ? rt.index : -1;
 }
 
-Status Engine::check_reachable(int world_rank, const Communicator* comm, int rank) const {
-  const Route kind = routes_[static_cast<std::size_t>(world_rank)].kind;
-  if (kind != Route::none && kind != Route::lost) [[likely]] return Status::ok();
+Status Engine::unreachable(Route kind, int world_rank, const Communicator* comm, int rank) {
   if (kind == Route::lost)
     return Status(MPI_ERR_OTHER, "the connection to rank " + std::to_string(rank) + " of " + comm->name() +
                                      " (world rank " + std::to_string(world_rank) + ") was lost (libfabric)");

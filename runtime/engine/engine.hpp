@@ -214,7 +214,14 @@ class Engine {
   };
 
   int local_of_world(int world_rank) const;
-  Status check_reachable(int world_rank, const Communicator* comm, int rank) const;
+  // Inline: every send and specific-source receive checks; only the
+  // failure (an unreachable or lost peer) builds its message out of line.
+  Status check_reachable(int world_rank, const Communicator* comm, int rank) const {
+    const Route kind = routes_[static_cast<std::size_t>(world_rank)].kind;
+    if (kind != Route::none && kind != Route::lost) [[likely]] return Status::ok();
+    return unreachable(kind, world_rank, comm, rank);
+  }
+  [[gnu::cold]] static Status unreachable(Route kind, int world_rank, const Communicator* comm, int rank);
   bool try_transmit(p2p::Request* r);
   bool try_transmit_typed(p2p::Request* r);
   // The end of a try_transmit: false when the ring was full (retry later);

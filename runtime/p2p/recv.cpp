@@ -21,9 +21,7 @@ using p2p::Request;
 
 Result<Request*> Engine::irecv(Communicator* comm, p2p::Buffer buf, int source, int tag) {
   if (source >= 0) {
-    const Route kind = routes_[static_cast<std::size_t>(comm->world_rank(source))].kind;
-    if (kind == Route::none || kind == Route::lost) [[unlikely]]
-      if (Status st = check_reachable(comm->world_rank(source), comm, source); !st) return st;
+    if (Status st = check_reachable(comm->world_rank(source), comm, source); !st) return st;
   }
   Request* r = alloc_request();
   r->kind = p2p::RequestKind::recv;
