@@ -726,6 +726,29 @@ int alltoall(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, v
   COLL_TRY(count_ok(rcount, "recvcount"));
   COLL_TRY(datatype(rtype, "recvtype", rt));
   COLL_TRY(buffer_ok(rbuf, rcount, rtype, rt, "recvbuf"));
+  // Contiguous types on the team: no block lists or staging at all (their
+  // allocations cost as much as a small 2-rank exchange), the same team
+  // steps as the general path below.
+  if (request == nullptr && !c->is_inter() && !in_place && n > 1 && n <= coll::shm::Team::kMaxRanks && rcount > 0 &&
+      rt->size() > 0 && rt->is_contiguous() && rt->extent() > 0 && st_type->size() > 0 &&
+      st_type->is_contiguous() && st_type->extent() > 0) {
+    const auto block = static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->size());
+    if (coll::shm::Team* team = team_for(comm, *c, coll::Collective::alltoall, block)) {
+      std::array<std::size_t, coll::shm::Team::kMaxRanks> sdispls, rdispls;
+      const auto sstride = static_cast<std::size_t>(scount) * static_cast<std::size_t>(st_type->extent());
+      const auto rstride = static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->extent());
+      for (int i = 0; i < n; ++i) {
+        sdispls[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * sstride;
+        rdispls[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i) * rstride;
+      }
+      skip_schedule_tag(comm, *c);
+      Runtime::get().set_current_call(fn);
+      Status st = team->alltoall(static_cast<const std::byte*>(sbuf) + st_type->true_lb(), sdispls.data(),
+                                 static_cast<std::byte*>(rbuf) + rt->true_lb(), rdispls.data(), block);
+      Runtime::get().set_current_call(nullptr);
+      return st ? MPI_SUCCESS : report(fn, comm, st);
+    }
+  }
   std::vector<Block> sblocks = in_place ? std::vector<Block>{} : uniform(sbuf, n, scount, st_type);
   std::vector<Block> rblocks = uniform(rbuf, n, rcount, rt);
   if (request == nullptr && !c->is_inter() && !in_place && n > 1) {

@@ -2,6 +2,7 @@
 //
 //   [Control × size]                  three cache lines per rank
 //   [Common]                          the counter barrier's count and release
+//   [Mail × kSets × size]             small steps' data with its flag
 //   [set 0][set 1] ... [set kSets-1]  each: size slots of kSlot bytes (one
 //                                     per rank) and one result slot
 //
@@ -72,8 +73,9 @@ bool eligible(const Communicator& comm) {
 }
 
 std::size_t Team::segment_bytes(int size) {
+  static_assert((sizeof(Control) + sizeof(Common)) % alignof(Mail) == 0 && sizeof(Common) % alignof(Mail) == 0);
   return sizeof(Control) * static_cast<std::size_t>(size) + sizeof(Common) +
-         kSets * static_cast<std::size_t>(size + 1) * kSlot;
+         sizeof(Mail) * kSets * static_cast<std::size_t>(size) + kSets * static_cast<std::size_t>(size + 1) * kSlot;
 }
 
 Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
@@ -89,7 +91,17 @@ Team::~Team() {
 }
 
 std::byte* Team::set(std::uint64_t step) const {
-  return base_ + sizeof(Control) * static_cast<std::size_t>(size_) + sizeof(Common) + (step % kSets) * set_bytes();
+  return base_ + sizeof(Control) * static_cast<std::size_t>(size_) + sizeof(Common) +
+         sizeof(Mail) * kSets * static_cast<std::size_t>(size_) + (step % kSets) * set_bytes();
+}
+
+const std::byte* Team::mail_wait(int r, std::uint64_t step) const {
+  Mail& m = mail(r, step);
+  // The writer cannot reuse this mailbox (step + kSets) before this rank
+  // has finished `step`, so ">=" is "== step".
+  if (m.seq.load(std::memory_order_acquire) < step)
+    engine().wait_until([&m, step] { return m.seq.load(std::memory_order_acquire) >= step; });
+  return m.data;
 }
 
 std::unique_ptr<Team> Team::create(Communicator& comm, int tag_name, int tag_ack) {
@@ -265,6 +277,18 @@ void Team::barrier_counter(std::uint64_t k) {
 Status Team::bcast(void* buf, std::size_t bytes, int root) {
   if (use_cma(Collective::bcast, bytes)) return bcast_cma(buf, bytes, root);
   auto* p = static_cast<std::byte*>(buf);
+  if (bytes <= kMail) {
+    const std::uint64_t k = ++step_;
+    if (rank_ == root) {
+      wait_free(k);
+      std::memcpy(mail(rank_, k).data, p, bytes);
+      mail_post(k);
+    } else {
+      std::memcpy(p, mail_wait(root, k), bytes);
+    }
+    post(&Control::finished, k);
+    return Status::ok();
+  }
   for (std::size_t off = 0; off < bytes; off += bcast_chunk_) {
     const std::size_t len = std::min(bcast_chunk_, bytes - off);
     const std::uint64_t k = ++step_;
@@ -306,6 +330,20 @@ Status Team::reduce(const void* send, void* recv, std::size_t count, std::size_t
   if (use_cma(root < 0 ? Collective::allreduce : Collective::reduce, bytes))
     return reduce_cma(send, recv, count, item_bytes, r, root);
   if (bytes > flat_limit() || bytes > kSlot) return reduce_chunked(send, recv, count, item_bytes, r, root);
+  if (bytes <= kMail) {
+    // As below, through the mailboxes (16-byte aligned data).
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    std::memcpy(mail(rank_, k).data, send, bytes);
+    mail_post(k);
+    Status st;
+    if (root < 0 || rank_ == root) {
+      std::memcpy(recv, mail_wait(size_ - 1, k), bytes);
+      for (int q = size_ - 2; q >= 0 && st; --q) st = r.apply(mail_wait(q, k), recv, count);
+    }
+    post(&Control::finished, k);
+    return st;
+  }
   // Flat: everyone leaves its vector in its slot, the root combines them.
   const std::uint64_t k = ++step_;
   wait_free(k);
@@ -437,6 +475,19 @@ Status Team::allgatherv(const void* send, void* recv, const std::size_t* bytes, 
   std::size_t most = 0;
   for (int q = 0; q < size_; ++q) most = std::max(most, bytes[q]);
   if (use_cma(Collective::allgather, most)) return allgatherv_cma(send, recv, bytes, displs);
+  if (most <= kMail) {
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    if (bytes[me] > 0) std::memcpy(mail(rank_, k).data, send != nullptr ? send : out + displs[me], bytes[me]);
+    mail_post(k);
+    if (send != nullptr && bytes[me] > 0) std::memcpy(out + displs[me], send, bytes[me]);
+    for (int q = 0; q < size_; ++q) {
+      const auto uq = static_cast<std::size_t>(q);
+      if (q != rank_ && bytes[uq] > 0) std::memcpy(out + displs[uq], mail_wait(q, k), bytes[uq]);
+    }
+    post(&Control::finished, k);
+    return Status::ok();
+  }
   if (send != nullptr && bytes[me] > 0) std::memcpy(out + displs[me], send, bytes[me]);
   for (std::size_t off = 0; off < most; off += kSlot) {
     const std::uint64_t k = ++step_;
@@ -508,6 +559,21 @@ Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, 
   const auto n = static_cast<std::size_t>(size_);
   const auto me = static_cast<std::size_t>(rank_);
   if (block == 0) return Status::ok();
+  if ((n - 1) * block <= kMail) {
+    // Piece for q at index q (q < me) or q - 1 (q > me) of my mailbox.
+    const std::uint64_t k = ++step_;
+    wait_free(k);
+    std::byte* box = mail(rank_, k).data;
+    for (std::size_t q = 0; q < n; ++q)
+      if (q != me) std::memcpy(box + (q < me ? q : q - 1) * block, in + sdispls[q], block);
+    mail_post(k);
+    std::memcpy(out + rdispls[me], in + sdispls[me], block);
+    for (std::size_t q = 0; q < n; ++q)
+      if (q != me)
+        std::memcpy(out + rdispls[q], mail_wait(static_cast<int>(q), k) + (me < q ? me : me - 1) * block, block);
+    post(&Control::finished, k);
+    return Status::ok();
+  }
   std::memcpy(out + rdispls[me], in + sdispls[me], block);
   // Pieces start on cache lines when they can.
   std::size_t piece = kSlot / n;

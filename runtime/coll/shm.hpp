@@ -33,6 +33,8 @@ class Team {
   static constexpr int kSets = 4;
   static constexpr std::size_t kSlot = 128 * 1024;  // per-rank bytes of a set
   static constexpr std::size_t kBcastChunk = 64 * 1024;  // when not oversubscribed
+  // Data bytes of a mailbox (below): what the small steps move inline.
+  static constexpr std::size_t kMail = 240;
 
   // Collective over comm (every rank calls it at the same point): rank 0
   // creates the segment and sends its name over two internal collectives
@@ -107,12 +109,31 @@ class Team {
     Flag count;    // arrivals at the current counter barrier
     Flag release;  // the step of the last counter barrier everyone reached
   };
+  // Per rank and set, after Common: a small step's data travels with its
+  // flag (seq = the step, stored with release after the data), so a reader
+  // that sees the flag has the first 48 data bytes in the same cache line
+  // (and the next 64 in the pair the line prefetcher fetches with it)
+  // instead of waiting for a flag line and then a slot line. Written, like
+  // the set, only once every rank has finished the step that last used it
+  // (wait_free). Data is 16-byte aligned (reductions read it in place).
+  struct alignas(128) Mail {
+    std::atomic<std::uint64_t> seq;
+    std::uint64_t pad;
+    std::byte data[kMail];
+  };
 
   Team(int rank, int size, std::byte* base, std::size_t bytes);
   static std::size_t segment_bytes(int size);
 
   Control& ctl(int r) const { return reinterpret_cast<Control*>(base_)[r]; }
   Common& common() const { return *reinterpret_cast<Common*>(base_ + sizeof(Control) * static_cast<std::size_t>(size_)); }
+  Mail& mail(int r, std::uint64_t step) const {
+    return reinterpret_cast<Mail*>(base_ + sizeof(Control) * static_cast<std::size_t>(size_) +
+                                   sizeof(Common))[static_cast<std::size_t>(r) * kSets + step % kSets];
+  }
+  // My mailbox of `step` is written; rank r's, once it has been.
+  void mail_post(std::uint64_t step) const { mail(rank_, step).seq.store(step, std::memory_order_release); }
+  const std::byte* mail_wait(int r, std::uint64_t step) const;
   std::byte* set(std::uint64_t step) const;
   std::byte* slot(std::uint64_t step, int r) const { return set(step) + static_cast<std::size_t>(r) * kSlot; }
   std::byte* result(std::uint64_t step) const { return slot(step, size_); }
