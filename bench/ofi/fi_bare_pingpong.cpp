@@ -10,6 +10,9 @@
 //                    [--inject-completion]  (fi_sendmsg(FI_INJECT | FI_COMPLETION), as transport/ofi)
 //                    [--inject=BYTES]  (inject size asked for in the hints)
 //                    [--hints=parley|plain]  (parley: the same hints as transport/ofi; plain: FI_MSG only)
+//                    [--block=US]   (after US microseconds of empty polls, sleep in fi_cq_sread:
+//                                    the completion queue has a wait object, FI_WAIT_UNSPEC)
+//                    [--bind]       (pin the two processes to CPUs 0 and 1, as --bind-to core does)
 #include <rdma/fabric.h>
 #include <rdma/fi_cm.h>
 #include <rdma/fi_domain.h>
@@ -75,6 +78,7 @@ struct Bare {
   bool tagged = false;
   bool inject_completion = false;
   double yield_us = -1;
+  double block_us = -1;
   std::size_t inject = 0;
   static constexpr int kRx = 8;
   fi_context2 rx_ctx[kRx]{};
@@ -100,12 +104,23 @@ struct Bare {
     for (;;) {
       ssize_t n = fi_cq_read(cq, e, 8);
       if (n == -FI_EAGAIN) {
+        if (block_us >= 0) {
+          if (t0 < 0) {
+            t0 = now_us();
+          } else if (now_us() - t0 > block_us) {
+            n = fi_cq_sread(cq, e, 8, nullptr, 100);
+            if (n == -FI_EAGAIN) continue;
+            goto have;
+          }
+          continue;
+        }
         if (yield_us >= 0) {
           if (t0 < 0) t0 = now_us();
           else if (now_us() - t0 > yield_us) sched_yield();
         }
         continue;
       }
+    have:
       if (n == -FI_EAVAIL) {
         fi_cq_err_entry err{};
         fi_cq_readerr(cq, &err, 0);
@@ -167,6 +182,13 @@ int main(int argc, char** argv) {
   b.tagged = tagged;
   b.inject_completion = option(argc, argv, "inject-completion", "0") == "1";
   b.yield_us = yield_us;
+  b.block_us = std::stod(option(argc, argv, "block", "-1"));
+  if (option(argc, argv, "bind", "0") == "1") {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(me, &set);
+    sched_setaffinity(0, sizeof set, &set);
+  }
   fi_info* hints = fi_allocinfo();
   hints->caps = (tagged ? FI_TAGGED : FI_MSG) | FI_SEND | FI_RECV;
   hints->ep_attr->type = FI_EP_RDM;
@@ -204,7 +226,7 @@ int main(int argc, char** argv) {
   fi_cq_attr cq_attr{};
   cq_attr.format = FI_CQ_FORMAT_TAGGED;
   cq_attr.size = 256;
-  cq_attr.wait_obj = FI_WAIT_NONE;
+  cq_attr.wait_obj = b.block_us >= 0 ? FI_WAIT_UNSPEC : FI_WAIT_NONE;
   check(fi_cq_open(b.domain, &cq_attr, &b.cq, nullptr), "fi_cq_open");
   fi_av_attr av_attr{};
   av_attr.type = FI_AV_TABLE;
@@ -226,10 +248,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < Bare::kRx; ++i) b.post(i);
   std::vector<char> sbuf(b.rx_len, 'a');
   if (me == 0) {
-    std::printf("# bare libfabric ping-pong (%s, %s, %s, %s hints, inject %zu, yield %s)\n",
+    std::printf("# bare libfabric ping-pong (%s, %s, %s, %s hints, inject %zu, yield %s, block %s)\n",
                 b.info->fabric_attr->prov_name, b.info->domain_attr->name, tagged ? "tagged" : "untagged",
                 parley_hints ? "parley's" : "plain", b.inject,
-                yield_us < 0 ? "never" : (std::to_string(yield_us) + " us").c_str());
+                yield_us < 0 ? "never" : (std::to_string(yield_us) + " us").c_str(),
+                b.block_us < 0 ? "never" : (std::to_string(b.block_us) + " us").c_str());
     std::printf("%-10s%18s\n", "# Size", "Latency (us)");
   }
   // Warm-up: connections both ways.

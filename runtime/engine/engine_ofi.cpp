@@ -102,6 +102,12 @@ std::uint64_t g_unexpected_cap = 0;
 int g_lose_peer = -1;
 unsigned long long g_lose_after = 0;
 
+// Fragmented messages being received straight into a matched receive (see
+// ofi_progress: while one is, progress polls the endpoint again at once).
+std::size_t g_frags_matched = 0;
+// Extra endpoint polls of one progress call while a stream is arriving.
+constexpr int kMaxRepoll = 16;
+
 }  // namespace
 
 Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
@@ -448,7 +454,18 @@ void Engine::ofi_flush_peer(int world) {
 }
 
 void Engine::ofi_progress() {
-  ep_.poll([this](const ofi::OfiEvent& ev) { on_ofi_event(ev); });
+  auto handler = [this](const ofi::OfiEvent& ev) { on_ofi_event(ev); };
+  std::size_t got = ep_.poll(handler);
+  // A provider may hand over one completion per poll (ofi_rxm does), and a
+  // waiter backs off between polls (a sched_yield once its spin is over).
+  // While more is known to be on its way -- receives still posted, a
+  // fragmented message half received, rendezvous reads in flight -- poll
+  // again now. A ping-pong's receive is no longer posted once its message
+  // came, so the common small exchange pays no extra poll.
+  for (int extra = 0; got != 0 && extra < kMaxRepoll; ++extra) {
+    if (match_.posted_count() == 0 && g_frags_matched == 0 && ep_.reads_in_flight() == 0) break;
+    got = ep_.poll(handler);
+  }
   for (std::size_t i = 0; i < ofi_busy_.size();) {
     const int world = ofi_busy_[i];
     OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
@@ -651,6 +668,7 @@ void Engine::ofi_frag_begin(int src, const MsgHeader& h, std::span<const std::by
     set_status(r, h);
     std::memcpy(r->buf.base, payload.data(), std::min<std::size_t>(payload.size(), r->status.bytes));
     peer.frag_req = r;
+    ++g_frags_matched;
     peer.waiting.push_back(r);  // fails with the peer if it is lost meanwhile
     return;
   }
@@ -666,6 +684,7 @@ void Engine::ofi_frag_end(int src) {
   Request* r = peer.frag_req;
   peer.frag_req = nullptr;
   if (r != nullptr) {
+    --g_frags_matched;
     ofi_unwait(src, r);
     complete(r);
   } else if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
@@ -785,6 +804,7 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
   p.control.clear();
   p.trains.clear();
   p.frag_active = false;
+  if (p.frag_req != nullptr) --g_frags_matched;
   p.frag_req = nullptr;  // it is in `waiting`
   p.frag_data = {};
   while (!p.reads.empty()) {
