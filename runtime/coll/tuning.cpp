@@ -35,9 +35,10 @@ constexpr std::size_t kShmScatterMax = 8 * 1024;
 // once, so CMA wins only where it saves many synchronisations: the
 // reductions from 128 KiB (one step per set instead of per slot) and
 // alltoall (the segment moves 128 KiB / n of every block a step; at 2
-// ranks CMA matched the pairwise exchange from 16 KiB). Bcast and allgather
-// stay on the segment (2-rank allgather hands over to point-to-point from
-// 256 KiB as before); gather and scatter keep their crossovers to
+// ranks CMA matched the pairwise exchange from 16 KiB), and 2-rank
+// allgather (the same exchange) from 32 KiB. Bcast and allgather on 3+
+// ranks stay on the segment (without CMA, 2-rank allgather hands over to
+// point-to-point from 256 KiB as before); gather and scatter keep their crossovers to
 // point-to-point (their CMA forms are untimed: only PARLEY_COLL_SHM_CMA
 // turns them on).
 constexpr std::size_t kNever = SIZE_MAX;
@@ -45,6 +46,10 @@ constexpr std::size_t kCmaBcast = kNever;
 constexpr std::size_t kCmaBcastOver = kNever;
 constexpr std::size_t kCmaReduce = 128 * 1024;
 constexpr std::size_t kCmaAllgather = kNever;
+// 2 ranks: the exchange is alltoall's, and CMA won from 32 KiB as it does
+// there (A/B at load 3: 128 KiB 57 us against the segment's 99 and the
+// ring's 118; 1 MiB 566 against 1333 and 1226).
+constexpr std::size_t kCmaPairAllgather = 32 * 1024;
 constexpr std::size_t kCmaAllgatherOver = kNever;
 constexpr std::size_t kCmaAlltoall = 16 * 1024;
 constexpr std::size_t kCmaAlltoallOver = 128 * 1024;
@@ -136,7 +141,7 @@ std::size_t shm_cma_min(Collective c, int size) {
     case Collective::bcast: return over ? kCmaBcastOver : kCmaBcast;
     case Collective::reduce:
     case Collective::allreduce: return kCmaReduce;
-    case Collective::allgather: return over ? kCmaAllgatherOver : kCmaAllgather;
+    case Collective::allgather: return over ? kCmaAllgatherOver : (size == 2 ? kCmaPairAllgather : kCmaAllgather);
     case Collective::alltoall: return over ? kCmaAlltoallOver : kCmaAlltoall;
     case Collective::gather: return kCmaGather;
     case Collective::scatter: return kCmaScatter;
