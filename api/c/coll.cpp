@@ -378,6 +378,22 @@ coll::shm::Team* team_for(MPI_Comm comm, Communicator& c, coll::Collective which
   return team;
 }
 
+// The team a nonblocking `which` of `bytes` runs on: only one made already
+// (making it is a blocking collective step) and only while the engine
+// advances schedules itself (the team step completes in the background).
+// The same answer on every rank: the team is made at the same point of the
+// collective sequence everywhere.
+coll::shm::Team* team_nonblocking(Communicator& c, coll::Collective which, std::size_t bytes) {
+  const int n = c.local_size();
+  if (c.is_inter() || n < 2 || seq_keyval == MPI_KEYVAL_INVALID || bytes > coll::shm::Team::kMail) return nullptr;
+  coll::shm::Team* team = nullptr;
+  for (const auto& [k, v] : c.attributes())
+    if (k == seq_keyval) team = static_cast<CommSeq*>(v)->team.get();
+  if (team == nullptr || !coll::engine_drives_schedules() || !coll::prefer_shm(which, bytes, n, team->cma()))
+    return nullptr;
+  return team;
+}
+
 void offer_team(coll::Schedule& s, MPI_Comm comm, Communicator& c, coll::Collective which, std::size_t block,
                 const MPI_Request* request) {
   if (request == nullptr) s.set_team(team_for(comm, c, which, block));
@@ -400,7 +416,10 @@ int barrier(const char* fn, MPI_Comm comm, MPI_Request* request) {
     }
   }
   auto s = schedule(*c, comm);
-  coll::barrier(*s);
+  if (coll::shm::Team* team = request != nullptr ? team_nonblocking(*c, coll::Collective::barrier, 0) : nullptr)
+    team->ibarrier(*s);
+  else
+    coll::barrier(*s);
   return start(fn, comm, c, std::move(s), request);
 }
 
@@ -452,7 +471,9 @@ int bcast(const char* fn, void* buf, std::int64_t count, MPI_Datatype type, int 
   const std::vector<Block> blocks = uniform(buf, 1, count, t);
   const bool is_root = c->rank() == root;
   Staged st = is_root ? stage_in(*s, blocks) : stage_out(*s, blocks);
-  coll::bcast(*s, first(st), st.bytes[0], root);
+  coll::shm::Team* team = request != nullptr && bytes > 0 ? team_nonblocking(*c, coll::Collective::bcast, bytes) : nullptr;
+  if (team != nullptr) team->ibcast(*s, first(st), st.bytes[0], root);
+  else coll::bcast(*s, first(st), st.bytes[0], root);
   if (!is_root) finish_out(*s, blocks, st);
   return start(fn, comm, c, std::move(s), request);
 }
@@ -904,7 +925,15 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
   const auto ucount = static_cast<std::size_t>(count);
   switch (kind) {
     case Red::reduce: coll::reduce(*s, in, out, ucount, rs.item_bytes, root); break;
-    case Red::allreduce: coll::allreduce(*s, in, out, ucount, rs.item_bytes); break;
+    case Red::allreduce:
+      // Small nonblocking ones on the team (bytes below its mailbox).
+      if (coll::shm::Team* team = request != nullptr && ucount > 0
+                                      ? team_nonblocking(*c, coll::Collective::allreduce, ucount * rs.item_bytes)
+                                      : nullptr)
+        team->iallreduce(*s, in, out, ucount, rs.item_bytes);
+      else
+        coll::allreduce(*s, in, out, ucount, rs.item_bytes);
+      break;
     case Red::scan: coll::scan(*s, in, out, ucount, rs.item_bytes, false); break;
     case Red::exscan: coll::scan(*s, in, out, ucount, rs.item_bytes, true); break;
   }

@@ -96,6 +96,10 @@ void Schedule::call(std::function<Status()> fn) {
   calls_.push_back(std::move(fn));
   steps_.push_back({Kind::call, false, 0, 0, nullptr, nullptr, calls_.size() - 1});
 }
+void Schedule::poll(std::function<bool()> fn) {
+  polls_.push_back(std::move(fn));
+  steps_.push_back({Kind::poll, false, 0, 0, nullptr, nullptr, polls_.size() - 1});
+}
 void Schedule::fence() {
   const std::size_t begin = round_end_.empty() ? 0 : round_end_.back();
   if (steps_.size() > begin) round_end_.push_back(steps_.size());
@@ -153,13 +157,19 @@ bool Schedule::advance() {
       return true;
     }
     const std::size_t begin = round_ == 0 ? 0 : round_end_[round_ - 1];
-    for (std::size_t i = begin; i < round_end_[round_]; ++i) {
+    for (std::size_t i = begin + local_next_; i < round_end_[round_]; ++i) {
       const Step& s = steps_[i];
       Status st;
       switch (s.kind) {
         case Kind::copy: std::memmove(s.dst, s.src, s.n); break;
         case Kind::reduce: st = reducer_.apply(s.src, s.dst, s.n); break;
         case Kind::call: st = calls_[s.n](); break;
+        case Kind::poll:
+          if (!polls_[s.n]()) {
+            local_next_ = i - begin;  // resume here (the round's messages are done)
+            return false;
+          }
+          break;
         default: break;
       }
       if (!st) {
@@ -167,6 +177,7 @@ bool Schedule::advance() {
         return true;
       }
     }
+    local_next_ = 0;
     ++round_;
     posted_ = false;
   }

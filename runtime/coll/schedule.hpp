@@ -86,6 +86,9 @@ class Schedule {
   void copy(const void* src, void* dst, std::size_t bytes);
   void reduce(const void* in, void* inout, std::size_t count);
   void call(std::function<Status()> fn);
+  // A local step that is done once fn returns true; until then the schedule
+  // stays at it (advance() returns false and calls fn again next time).
+  void poll(std::function<bool()> fn);
   // Run when the schedule is destroyed (releases what it borrowed).
   void at_exit(std::function<void()> fn) { exits_.push_back(std::move(fn)); }
   // Ends the round: later steps wait for everything before.
@@ -104,7 +107,7 @@ class Schedule {
   std::function<void(Schedule*)> on_complete;
 
  private:
-  enum class Kind : std::uint8_t { send, recv, copy, reduce, call };
+  enum class Kind : std::uint8_t { send, recv, copy, reduce, call, poll };
   struct Step {
     Kind kind;
     bool local;
@@ -129,6 +132,8 @@ class Schedule {
   std::vector<Step> steps_;
   std::vector<std::size_t> round_end_;  // index past each round's last step
   std::vector<std::function<Status()>> calls_;
+  std::vector<std::function<bool()>> polls_;
+  std::size_t local_next_ = 0;  // local steps of the current round already run
   std::vector<std::function<void()>> exits_;
   std::vector<std::unique_ptr<std::byte[]>> scratch_;
   std::vector<p2p::Request*> inflight_;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "base/status.hpp"
@@ -80,7 +81,43 @@ class Team {
   Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
                   std::size_t block);
 
+  // Nonblocking forms (barrier; bcast and allreduce of at most kMail
+  // bytes, through the mailboxes): the call takes its step now, so it keeps
+  // its place in the step sequence, and adds to s a poll step that is done
+  // once the team step is. Team steps complete in order on every rank (a
+  // flag says "the last step this rank did"), so pending ones are advanced
+  // oldest first, and every blocking call above first finishes them all.
+  // iallreduce combines with s.reducer(); send == recv allowed.
+  void ibarrier(Schedule& s);
+  void ibcast(Schedule& s, void* buf, std::size_t bytes, int root);
+  void iallreduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes);
+
  private:
+  struct Pending {
+    enum class Kind : std::uint8_t { barrier, bcast, allreduce } kind;
+    std::uint64_t k = 0;
+    int phase = 0;
+    int root = 0;
+    const void* send = nullptr;
+    void* recv = nullptr;
+    std::size_t bytes = 0;
+    std::size_t count = 0;
+    const Reducer* reducer = nullptr;
+    bool done = false;
+    Status status;
+  };
+  // Runs p as far as it can without waiting; true once it is done.
+  bool poll(Pending& p);
+  // Polls the pending steps, oldest first, while they complete.
+  void progress();
+  void drain() {
+    if (!pending_.empty()) drain_slow();
+  }
+  void drain_slow();
+  void enqueue(Schedule& s, std::shared_ptr<Pending> p);
+  // Whether every rank has finished the step that last used step's set.
+  bool set_free(std::uint64_t step) const;
+
   struct alignas(64) Flag {
     std::atomic<std::uint64_t> value;
     char pad[64 - sizeof(std::atomic<std::uint64_t>)];
@@ -179,6 +216,7 @@ class Team {
   // a turn on a core). The same on every rank.
   std::size_t bcast_chunk_;
   bool cma_ = false;
+  std::deque<std::shared_ptr<Pending>> pending_;  // nonblocking steps not done yet, oldest first
   std::unique_ptr<std::byte[]> scratch_;  // reduce_cma's staging of peers' pieces
   std::size_t scratch_bytes_ = 0;
 };

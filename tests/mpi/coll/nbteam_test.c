@@ -1,0 +1,181 @@
+/* Small nonblocking collectives on the shared-memory team (MPI_Ibarrier,
+ * MPI_Ibcast and MPI_Iallreduce up to the team's mailbox size, once the
+ * communicator has a team): several outstanding at once and completed in
+ * mixed order, interleaved with blocking team collectives (which must first
+ * finish the pending team steps), in place, a non-commutative user op, a
+ * strided type at the root only, background progress while a rank waits in
+ * point-to-point, and sizes on both sides of the mailbox limit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../p2p_common.h"
+
+/* 2x2 matrices mod 1009, multiplied: not commutative. */
+static void matmul(void *in, void *inout, int *len, MPI_Datatype *type) {
+  (void)type;
+  const int *a = in;
+  int *b = inout;
+  for (int i = 0; i < *len; ++i, a += 4, b += 4) {
+    int c[4] = {(a[0] * b[0] + a[1] * b[2]) % 1009, (a[0] * b[1] + a[1] * b[3]) % 1009,
+                (a[2] * b[0] + a[3] * b[2]) % 1009, (a[2] * b[1] + a[3] * b[3]) % 1009};
+    memcpy(b, c, sizeof c);
+  }
+}
+
+static void mat_of(int rank, int item, int *m) {
+  m[0] = (rank + 2 + item) % 1009;
+  m[1] = (3 * rank + 1) % 1009;
+  m[2] = (item + 5) % 1009;
+  m[3] = (rank * item + 7) % 1009;
+}
+
+static void run(MPI_Comm comm, const char *what) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  MPI_Barrier(comm); /* makes the team (a blocking collective) */
+  MPI_Op mat;
+  MPI_Op_create(matmul, 0, &mat);
+  MPI_Datatype m4; /* one 2x2 matrix */
+  MPI_Type_contiguous(4, MPI_INT, &m4);
+  MPI_Type_commit(&m4);
+  enum { kRounds = 40, kOut = 6 };
+  static const int counts[] = {1, 3, 15, 60, 61, 200}; /* ints: 4 .. 800 bytes (the mailbox holds 240) */
+  for (int round = 0; round < kRounds; ++round) {
+    const int count = counts[round % 6];
+    const int root = round % size;
+    MPI_Request req[kOut];
+    int *bc = malloc(sizeof(int) * (size_t)count);
+    int *sum = malloc(sizeof(int) * (size_t)count);
+    int *mine = malloc(sizeof(int) * (size_t)count);
+    int *inplace = malloc(sizeof(int) * (size_t)count);
+    int mats[4 * 2], matres[4 * 2];
+    for (int i = 0; i < count; ++i) {
+      bc[i] = rank == root ? 1000 * round + i : -1;
+      mine[i] = rank * 7 + i + round;
+      inplace[i] = rank + i;
+    }
+    for (int j = 0; j < 2; ++j) mat_of(rank, j + round, mats + 4 * j);
+    MPI_Ibarrier(comm, &req[0]);
+    MPI_Ibcast(bc, count, MPI_INT, root, comm, &req[1]);
+    MPI_Iallreduce(mine, sum, count, MPI_INT, MPI_SUM, comm, &req[2]);
+    MPI_Iallreduce(MPI_IN_PLACE, inplace, count, MPI_INT, MPI_MAX, comm, &req[3]);
+    MPI_Iallreduce(mats, matres, 2, m4, mat, comm, &req[4]);
+    /* Half of the rounds, a blocking team collective overtakes the pending
+     * ones on this rank (it must finish them first). */
+    if (round % 2 == 0) {
+      int v = rank == root ? round : -1;
+      MPI_Bcast(&v, 1, MPI_INT, root, comm);
+      CHECK(v == round, "%s: blocking bcast after pending ones: %d", what, v);
+    }
+    MPI_Ibarrier(comm, &req[5]);
+    /* Mixed completion order. */
+    int order[kOut] = {5, 2, 0, 4, 1, 3};
+    if (round % 3 == 1)
+      for (int i = 0; i < kOut; ++i) order[i] = kOut - 1 - i;
+    for (int i = 0; i < kOut; ++i) MPI_Wait(&req[order[i]], MPI_STATUS_IGNORE);
+    for (int i = 0; i < count; ++i) {
+      CHECK(bc[i] == 1000 * round + i, "%s: ibcast round %d [%d] = %d", what, round, i, bc[i]);
+      long want = 0;
+      for (int q = 0; q < size; ++q) want += q * 7 + i + round;
+      CHECK(sum[i] == want, "%s: iallreduce round %d [%d] = %d, want %ld", what, round, i, sum[i], want);
+      CHECK(inplace[i] == size - 1 + i, "%s: in-place iallreduce round %d [%d] = %d", what, round, i, inplace[i]);
+    }
+    for (int j = 0; j < 2; ++j) {
+      int acc[4];
+      mat_of(size - 1, j + round, acc);
+      for (int q = size - 2; q >= 0; --q) {
+        int m[4], one = 1;
+        mat_of(q, j + round, m);
+        matmul(m, acc, &one, NULL);
+      }
+      CHECK(memcmp(acc, matres + 4 * j, sizeof acc) == 0, "%s: non-commutative iallreduce round %d item %d",
+            what, round, j);
+    }
+    free(bc), free(sum), free(mine), free(inplace);
+  }
+  MPI_Op_free(&mat);
+  MPI_Type_free(&m4);
+
+  /* A burst of blocking bcasts after a pending ibcast, more than the team
+   * has buffer sets: a blocking step that did not first finish the pending
+   * one would tell the root that its set is free again while a reader has
+   * not read it yet. */
+  for (int round = 0; round < 50; ++round) {
+    const int root = round % size;
+    int first[4], later[8];
+    for (int i = 0; i < 4; ++i) first[i] = rank == root ? round * 100 + i : -1;
+    MPI_Request r;
+    MPI_Ibcast(first, 4, MPI_INT, root, comm, &r);
+    for (int j = 0; j < 8; ++j) {
+      later[j] = rank == root ? round * 100 + 50 + j : -1;
+      MPI_Bcast(&later[j], 1, MPI_INT, root, comm);
+    }
+    MPI_Wait(&r, MPI_STATUS_IGNORE);
+    for (int i = 0; i < 4; ++i) CHECK(first[i] == round * 100 + i, "%s: ibcast before a burst [%d] = %d", what, i, first[i]);
+    for (int j = 0; j < 8; ++j) CHECK(later[j] == round * 100 + 50 + j, "%s: burst bcast %d = %d", what, j, later[j]);
+  }
+
+  /* The root sends a strided type, the others receive plain ints (the same
+   * bytes; a team path chosen by each rank's own layout would split them). */
+  {
+    enum { kN = 10 };
+    int strided[2 * kN], plain[kN];
+    MPI_Datatype every_other;
+    MPI_Type_vector(kN, 1, 2, MPI_INT, &every_other);
+    MPI_Type_commit(&every_other);
+    MPI_Request r;
+    for (int i = 0; i < 2 * kN; ++i) strided[i] = i % 2 == 0 ? 500 + i / 2 : -7;
+    for (int i = 0; i < kN; ++i) plain[i] = -1;
+    if (rank == 0) MPI_Ibcast(strided, 1, every_other, 0, comm, &r);
+    else MPI_Ibcast(plain, kN, MPI_INT, 0, comm, &r);
+    MPI_Wait(&r, MPI_STATUS_IGNORE);
+    if (rank != 0)
+      for (int i = 0; i < kN; ++i) CHECK(plain[i] == 500 + i, "%s: mixed-layout ibcast [%d] = %d", what, i, plain[i]);
+    MPI_Type_free(&every_other);
+    /* A tagged (point-to-point) collective right after: the tags agree. */
+    int one = 1, all = 0, ranks[64];
+    MPI_Request r2;
+    MPI_Iallgather(&rank, 1, MPI_INT, ranks, 1, MPI_INT, comm, &r2); /* point-to-point schedule */
+    MPI_Wait(&r2, MPI_STATUS_IGNORE);
+    for (int q = 0; q < size; ++q) CHECK(ranks[q] == q, "%s: iallgather after the mixed ibcast [%d] = %d", what, q, ranks[q]);
+    MPI_Allreduce(&one, &all, 1, MPI_INT, MPI_SUM, comm);
+    CHECK(all == size, "%s: allreduce after the mixed ibcast: %d", what, all);
+  }
+
+  /* Background progress: rank 0 starts, then passes a token that the
+   * others need before they join. */
+  {
+    int next = (rank + 1) % size, prev = (rank + size - 1) % size, token = 0, one = 1, sum = 0;
+    MPI_Request r[2];
+    if (rank == 0) {
+      MPI_Ibarrier(comm, &r[0]);
+      MPI_Iallreduce(&one, &sum, 1, MPI_INT, MPI_SUM, comm, &r[1]);
+      MPI_Send(&token, 1, MPI_INT, next, 5, comm);
+      MPI_Recv(&token, 1, MPI_INT, prev, 5, comm, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(&token, 1, MPI_INT, prev, 5, comm, MPI_STATUS_IGNORE);
+      MPI_Send(&token, 1, MPI_INT, next, 5, comm);
+      MPI_Ibarrier(comm, &r[0]);
+      MPI_Iallreduce(&one, &sum, 1, MPI_INT, MPI_SUM, comm, &r[1]);
+    }
+    MPI_Wait(&r[0], MPI_STATUS_IGNORE);
+    MPI_Wait(&r[1], MPI_STATUS_IGNORE);
+    CHECK(sum == size, "%s: background iallreduce %d", what, sum);
+  }
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size > 1) {
+    run(MPI_COMM_WORLD, "world");
+    MPI_Comm rev;
+    MPI_Comm_split(MPI_COMM_WORLD, 0, size - my_rank, &rev);
+    run(rev, "reversed");
+    MPI_Comm_free(&rev);
+  }
+  return finish("nbteam");
+}
