@@ -134,6 +134,71 @@ TEST_CASE("interleaved send and poll keep FIFO order over many wrap-arounds") {
   REQUIRE(seq > 50000);
 }
 
+TEST_CASE("payload words that look like a later position are never taken for a message") {
+  // The receiver reads a cell's seq word only where it expects the next
+  // message to start; elsewhere those words hold earlier payload. Here every
+  // continuation cell's first word holds exactly the seq a message starting
+  // in that cell one lap later would publish, and message lengths vary so
+  // that later messages do start in such cells: a word the sender did not
+  // clear first would show up as a phantom message.
+  constexpr std::uint32_t kCells = 32, kCell = 64;
+  Segment seg = make_segment(2, kCells, kCell);
+  CellQueues a, b;
+  REQUIRE(a.init(seg, 0).ok());
+  REQUIRE(b.init(seg, 1).ok());
+  const std::size_t max_payload = a.max_payload(sizeof(Hdr));
+  constexpr std::size_t kFirst = sizeof(CellHead) + sizeof(Hdr);  // payload offset in the first cell
+  XorShift rng(7);
+  std::vector<std::uint8_t> buf(max_payload);
+  std::deque<std::uint64_t> in_flight;
+  std::uint64_t seq = 0, delivered = 0;
+  for (int iter = 0; iter < 100000; ++iter) {
+    if (rng.next() % 2 == 0) {
+      const std::size_t len = rng.next() % (max_payload + 1);
+      const std::uint64_t cells = (kFirst + len + kCell - 1) / kCell;
+      std::uint64_t start = a.peer_state(1).tx_tail;
+      if (start % kCells + cells > kCells) start += kCells - start % kCells;  // a filler goes first
+      std::memset(buf.data(), 0xa5, len);
+      for (std::uint64_t j = 1; j < cells; ++j) {
+        const std::uint64_t later_seq = start + j + kCells + 1;
+        std::memcpy(buf.data() + j * kCell - kFirst, &later_seq, sizeof later_seq);
+      }
+      Hdr h{seq, static_cast<std::uint32_t>(len), kMagic};
+      iovec v{buf.data(), len};
+      auto st = a.try_send(1, bytes_of(h), {&v, 1});
+      if (st.ok()) {
+        in_flight.push_back(seq++);
+      } else {
+        REQUIRE(st.would_block());
+      }
+    } else {
+      (void)b.poll(
+          [&](const ShmMessage& m) {
+            Hdr h;
+            REQUIRE(m.header.size() == sizeof(h));
+            std::memcpy(&h, m.header.data(), sizeof(h));
+            REQUIRE(h.magic == kMagic);
+            REQUIRE(!in_flight.empty());
+            REQUIRE(h.seq == in_flight.front());
+            in_flight.pop_front();
+            ++delivered;
+          },
+          1 + rng.next() % 4);
+    }
+  }
+  while (b.poll([&](const ShmMessage& m) {
+    Hdr h;
+    std::memcpy(&h, m.header.data(), sizeof(h));
+    REQUIRE(h.magic == kMagic);
+    in_flight.pop_front();
+    ++delivered;
+  }) > 0) {
+  }
+  REQUIRE(in_flight.empty());
+  REQUIRE(delivered == seq);
+  REQUIRE(seq > 20000);
+}
+
 TEST_CASE("oversized messages and bad destinations are refused") {
   Segment seg = make_segment(2, 16, 64);
   CellQueues a;
