@@ -87,6 +87,9 @@ Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
       bcast_chunk_(bcast_chunk(oversubscribed_, set_bytes())) {}
 
 Team::~Team() {
+  // MPI_Comm_free with nonblocking team steps pending (legal: they complete
+  // later): they finish first, so their requests never touch a freed team.
+  drain();
   if (base_ != nullptr) munmap(base_, bytes_);
 }
 
@@ -613,8 +616,9 @@ bool Team::set_free(std::uint64_t step) const {
 void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
   pending_.push_back(p);
   progress();  // it may be done at once (a bcast root with a free set)
+  // Once p is done the team is not touched (it may be gone: ~Team).
   s.poll([this, p] {
-    progress();
+    if (!p->done) progress();
     return p->done;
   });
   s.call([p] { return p->status; });

@@ -175,7 +175,15 @@ int main(int argc, char **argv) {
     MPI_Comm rev;
     MPI_Comm_split(MPI_COMM_WORLD, 0, size - my_rank, &rev);
     run(rev, "reversed");
+    /* Freed with a nonblocking team step still pending (legal MPI). */
+    int rrank;
+    MPI_Comm_rank(rev, &rrank);
+    int v = rrank == 0 ? 42 : 0;
+    MPI_Request r;
+    MPI_Ibcast(&v, 1, MPI_INT, 0, rev, &r);
     MPI_Comm_free(&rev);
+    MPI_Wait(&r, MPI_STATUS_IGNORE);
+    CHECK(v == 42, "ibcast pending across MPI_Comm_free: %d", v);
   }
   return finish("nbteam");
 }
