@@ -47,8 +47,8 @@ constexpr std::size_t kCmaBcastOver = kNever;
 constexpr std::size_t kCmaReduce = 128 * 1024;
 constexpr std::size_t kCmaAllgather = kNever;
 // 2 ranks: the exchange is alltoall's, and CMA won from 32 KiB as it does
-// there (A/B at load 3: 128 KiB 57 us against the segment's 99 and the
-// ring's 118; 1 MiB 566 against 1333 and 1226).
+// there (A/B at load 3, medians: 128 KiB 57 us against the segment's
+// 99-118; 1 MiB 566 against the segment's 1333 and the ring's 1226).
 constexpr std::size_t kCmaPairAllgather = 32 * 1024;
 constexpr std::size_t kCmaAllgatherOver = kNever;
 constexpr std::size_t kCmaAlltoall = 16 * 1024;
