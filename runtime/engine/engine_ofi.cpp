@@ -18,8 +18,9 @@
 // Flow control of unexpected messages. The endpoint's own credits bound the
 // messages in its receive pool, but an eager message that matches no posted
 // receive is copied into the unexpected queue, and that queue is ours to
-// bound: each sender holds `eager credit` bytes towards each peer
-// (PARLEY_OFI_UNEXPECTED_MAX / (world size - 1)) and spends payload + 128
+// bound: each sender holds `eager credit` bytes towards each peer (at first
+// the base, PARLEY_OFI_UNEXPECTED_MAX / (2 (world size - 1)); see lending
+// below) and spends payload + 128
 // bytes on every eager message. The receiver gives the bytes back once it
 // has consumed the message (matched at arrival, or when the unexpected copy
 // is freed), piggybacked on its next message to that sender or, once half
@@ -28,6 +29,19 @@
 // the receiver queues only a header. So the unexpected eager bytes one
 // process holds never exceed PARLEY_OFI_UNEXPECTED_MAX (PARLEY_OFI_STATS=1
 // prints the peak at the end); sends never wait for credit, so no deadlock.
+//
+// Lending (PARLEY_OFI_LEND, default on): the split is not static. Each
+// sender starts with half its even share (the base); the other half of the
+// bound is the receiver's reserve. When the receiver consumes a sender's
+// eager bytes it gives them back and, while the reserve lasts, as much
+// again from it, so the senders that use their credit grow towards the
+// whole reserve. With the reserve gone, a sender whose consumed bytes come
+// in while another holds a bigger grant makes the receiver ask that holder
+// (kReclaim) for its surplus: the holder gives back what it holds above the
+// base (kGiveBack {h.size bytes}), which refills the reserve. The receiver
+// counts per sender what it granted (base + lent - given back); the sum of
+// the grants and the reserve is the bound at all times, and a sender never
+// holds more than its grant, so the bound on unexpected bytes stands.
 //
 // Addresses: each rank puts its endpoint address under kOfiAddressKey before
 // the init fence (which collects data); a peer's is fetched with PMIx_Get on
@@ -85,6 +99,11 @@ constexpr MsgType kCredit = static_cast<MsgType>(0x40);
 // first fragment is an ordinary eager / eager_sync whose h.size (the whole
 // message) exceeds its payload.
 constexpr MsgType kFrag = static_cast<MsgType>(0x41);
+// Credit lending: a receiver asks a sender for the credit it holds above
+// the base (kReclaim); the sender answers with what it gives back, h.size
+// bytes, maybe 0 (kGiveBack).
+constexpr MsgType kReclaim = static_cast<MsgType>(0x42);
+constexpr MsgType kGiveBack = static_cast<MsgType>(0x43);
 
 // What one eager message costs its sender's credit: the payload plus the
 // receiver's queue entry (UnexpectedMsg and its share of the match lists).
@@ -108,6 +127,16 @@ std::size_t g_frags_matched = 0;
 // Extra endpoint polls of one progress call while a stream is arriving.
 constexpr int kMaxRepoll = 16;
 
+// Credit lending (receiver side; see the top of this file), by sender world
+// rank. One engine per process, so these live here.
+struct Lend {
+  std::uint64_t grant = 0;  // credit this sender may hold or have in flight towards us
+};
+std::vector<Lend> g_lend;
+bool g_lending = false;
+std::uint64_t g_reserve = 0;  // credit granted to no sender
+int g_reclaim_from = -1;      // the holder asked for its surplus (one at a time), -1 if none
+
 }  // namespace
 
 Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
@@ -126,8 +155,13 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   if (Status st = pmix_->commit(); !st) return st;
   ofi_peers_ = std::make_unique<OfiPeer[]>(static_cast<std::size_t>(job.size));
   // Every other rank may flood us: each gets an equal share of the bound.
-  ofi_credit_per_peer_ = cfg.unexpected_max / static_cast<std::uint64_t>(std::max(1, job.size - 1));
+  const auto senders = static_cast<std::uint64_t>(std::max(1, job.size - 1));
+  g_lending = cfg.lend_credit;
+  ofi_credit_per_peer_ = cfg.unexpected_max / (g_lending ? 2 * senders : senders);
   for (int w = 0; w < job.size; ++w) ofi_peers_[static_cast<std::size_t>(w)].eager_credit = ofi_credit_per_peer_;
+  g_lend.assign(static_cast<std::size_t>(job.size), Lend{ofi_credit_per_peer_});
+  g_reserve = cfg.unexpected_max - senders * ofi_credit_per_peer_;
+  g_reclaim_from = -1;
   g_unexpected_cap = cfg.unexpected_max;
   if (const char* s = std::getenv("PARLEY_OFI_TEST_LOSE"); s != nullptr && *s != '\0') {
     int who = -1, peer = -1;
@@ -214,6 +248,34 @@ transport::TransportStatus Engine::ofi_send(int world, const void* header, std::
 void Engine::ofi_return_credit(int world, std::uint64_t bytes) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   p.credit_owed += bytes;
+  if (g_lending && !p.failed) {
+    Lend& l = g_lend[static_cast<std::size_t>(world)];
+    if (g_reserve != 0) {
+      // It uses its credit: lend it as much again while the reserve lasts.
+      const std::uint64_t bonus = std::min(g_reserve, bytes);
+      g_reserve -= bonus;
+      l.grant += bonus;
+      p.credit_owed += bonus;
+    } else if (g_reclaim_from < 0) {
+      // Ask the biggest holder above the base, if it holds more than this
+      // sender, for its surplus.
+      int top = -1;
+      std::uint64_t most = std::max(l.grant + bytes, ofi_credit_per_peer_);
+      for (std::size_t w = 0; w < g_lend.size(); ++w) {
+        if (static_cast<int>(w) == world || static_cast<int>(w) == world_rank_ || ofi_peers_[w].failed) continue;
+        if (g_lend[w].grant > most) {
+          most = g_lend[w].grant;
+          top = static_cast<int>(w);
+        }
+      }
+      if (top >= 0) {
+        g_reclaim_from = top;
+        MsgHeader h{};
+        h.type = kReclaim;
+        ofi_send_control(top, h);
+      }
+    }
+  }
   if (p.credit_queued || p.failed || p.credit_owed < ofi_credit_per_peer_ / 2) return;
   p.credit_queued = true;
   MsgHeader h{};
@@ -545,6 +607,26 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
     if (!peer.pending.empty()) ofi_make_busy(src);
   }
   if (h.type == kCredit) return;  // all it carries is m.credit
+  if (h.type == kReclaim) {
+    // Give back what we hold above the base (what is in flight stays ours).
+    const std::uint64_t give = peer.eager_credit > ofi_credit_per_peer_ ? peer.eager_credit - ofi_credit_per_peer_ : 0;
+    peer.eager_credit -= give;
+    MsgHeader back{};
+    back.type = kGiveBack;
+    back.size = give;
+    ofi_send_control(src, back);
+    return;
+  }
+  if (h.type == kGiveBack) {
+    if (g_lending) {
+      Lend& l = g_lend[static_cast<std::size_t>(src)];
+      const std::uint64_t give = std::min<std::uint64_t>(h.size, l.grant);
+      l.grant -= give;
+      g_reserve += give;
+    }
+    if (g_reclaim_from == src) g_reclaim_from = -1;
+    return;
+  }
   if (h.type == kFrag) {
     if (!peer.frag_active || h.size != peer.frag_got) [[unlikely]] {
       std::fprintf(stderr, "parley: rank %d: a stray message fragment from rank %d was dropped\n", world_rank_,
@@ -796,6 +878,7 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   if (p.failed) return;
   p.failed = true;
+  if (g_reclaim_from == world) g_reclaim_from = -1;  // its answer will not come
   // Later sends and receives naming it fail at once (check_reachable).
   routes_[static_cast<std::size_t>(world)].kind = Route::lost;
   std::fprintf(stderr, "parley: rank %d: lost the connection to rank %d (libfabric): %s\n", world_rank_, world,
@@ -839,3 +922,12 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
 // they are held to (PARLEY_OFI_UNEXPECTED_MAX); 0 before libfabric is used.
 extern "C" unsigned long long parley_debug_ofi_unexpected_peak(void) { return parley::g_unexpected_peak; }
 extern "C" unsigned long long parley_debug_ofi_unexpected_cap(void) { return parley::g_unexpected_cap; }
+// Credit lending, receiver side: what this process granted world rank
+// `sender` (base + lent - given back), and its reserve; grants + reserve =
+// the cap while lending is on (PARLEY_OFI_LEND).
+extern "C" unsigned long long parley_debug_ofi_grant(int sender) {
+  return sender >= 0 && static_cast<std::size_t>(sender) < parley::g_lend.size()
+             ? parley::g_lend[static_cast<std::size_t>(sender)].grant
+             : 0;
+}
+extern "C" unsigned long long parley_debug_ofi_reserve(void) { return parley::g_reserve; }

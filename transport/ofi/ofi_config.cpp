@@ -64,6 +64,15 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
       return TransportStatus::error(Code::invalid, "PARLEY_OFI_SCOPE must be 'node' or 'network'");
     }
   }
+  if (const char* s = std::getenv("PARLEY_OFI_LEND"); s != nullptr && *s != '\0') {
+    if (std::strcmp(s, "0") == 0 || std::strcmp(s, "off") == 0 || std::strcmp(s, "no") == 0) {
+      c.lend_credit = false;
+    } else if (std::strcmp(s, "1") == 0 || std::strcmp(s, "on") == 0 || std::strcmp(s, "yes") == 0) {
+      c.lend_credit = true;
+    } else {
+      return TransportStatus::error(Code::invalid, "PARLEY_OFI_LEND must be 0 or 1");
+    }
+  }
   if (const char* s = std::getenv("PARLEY_OFI_RMA"); s != nullptr && *s != '\0') {
     c.want_rma = !(std::strcmp(s, "0") == 0 || std::strcmp(s, "off") == 0 || std::strcmp(s, "no") == 0);
   }

@@ -43,10 +43,16 @@ struct OfiConfig {
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold
-  // unexpected (payload + 128 per message), split evenly among the peers
-  // that may send to it; a sender out of that credit uses rendezvous. The
+  // unexpected (payload + 128 per message), shared among the peers that
+  // may send to it; a sender out of that credit uses rendezvous. The
   // runtime enforces it (runtime/engine/engine_ofi.cpp); same in every process.
   std::size_t unexpected_max = std::size_t{64} << 20;
+  // PARLEY_OFI_LEND=0: keep that split static. Otherwise each sender starts
+  // with half its even share and the receiver lends the other half, the
+  // reserve, to the senders whose messages it consumes, taking surplus back
+  // from a bigger holder when the reserve is gone (engine_ofi.cpp); what it
+  // has granted never exceeds unexpected_max.
+  bool lend_credit = true;
   // PARLEY_OFI_CONNECT_TIMEOUT_MS: how long sends to a peer never reached may
   // keep failing with FI_EAGAIN before the peer counts as gone (providers
   // such as ofi_rxm retry a refused connection forever).

@@ -91,6 +91,18 @@ TEST_CASE("Config reads PARLEY_OFI_* and rejects malformed values") {
     setenv("PARLEY_OFI_INJECT", "1m", 1);
     st = OfiConfig::from_env(&c);
     OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_INJECT") != nullptr);
+    setenv("PARLEY_OFI_INJECT", "512", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.lend_credit);  // the default
+    setenv("PARLEY_OFI_LEND", "0", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(!c.lend_credit);
+    setenv("PARLEY_OFI_LEND", "on", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.lend_credit);
+    setenv("PARLEY_OFI_LEND", "maybe", 1);
+    st = OfiConfig::from_env(&c);
+    OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_LEND") != nullptr);
     return 0;
   });
   REQUIRE(rc == 0);
