@@ -698,7 +698,13 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     return start(fn, comm, c, std::move(s), request);
   }
   if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(c->rank()));
-  coll::allgatherv(*s, send, rs.origin, rs.bytes.data(), rs.displs.data());
+  // Small nonblocking ones on the team (every block within its mailbox).
+  coll::shm::Team* team =
+      request != nullptr ? team_nonblocking(*c, coll::Collective::allgather,
+                                            *std::max_element(rs.bytes.begin(), rs.bytes.end()))
+                         : nullptr;
+  if (team != nullptr) team->iallgatherv(*s, send, rs.origin, rs.bytes.data(), rs.displs.data());
+  else coll::allgatherv(*s, send, rs.origin, rs.bytes.data(), rs.displs.data());
   finish_out(*s, rblocks, rs);
   return start(fn, comm, c, std::move(s), request);
 }
@@ -723,7 +729,14 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
     regular = ss.bytes[ui] == ss.bytes[0] && rs.bytes[ui] == ss.bytes[0] && ss.displs[ui] == ui * ss.bytes[0] &&
               rs.displs[ui] == ui * ss.bytes[0];
   }
-  if (regular) coll::alltoall(*s, ss.origin, rs.origin, ss.bytes[0]);
+  // Small nonblocking MPI_Ialltoall on the team (a rank's n - 1 pieces within its mailbox).
+  coll::shm::Team* team = request != nullptr && uniform_form && n > 1 && rs.bytes[0] > 0 &&
+                                  (static_cast<std::size_t>(n) - 1) * rs.bytes[0] <= coll::shm::Team::kMail
+                              ? team_nonblocking(*c, coll::Collective::alltoall, rs.bytes[0])
+                              : nullptr;
+  if (team != nullptr)
+    team->ialltoall(*s, ss.origin, ss.displs.data(), rs.origin, rs.displs.data(), rs.bytes[0]);
+  else if (regular) coll::alltoall(*s, ss.origin, rs.origin, ss.bytes[0]);
   else coll::alltoallv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), rs.origin, rs.bytes.data(), rs.displs.data());
   finish_out(*s, rblocks, rs);
   return start(fn, comm, c, std::move(s), request);

@@ -654,6 +654,32 @@ void Team::iallreduce(Schedule& s, const void* send, void* recv, std::size_t cou
   enqueue(s, std::move(p));
 }
 
+void Team::iallgatherv(Schedule& s, const void* send, void* recv, const std::size_t* bytes,
+                       const std::size_t* displs) {
+  auto p = std::make_shared<Pending>();
+  p->kind = Pending::Kind::allgather;
+  p->k = ++step_;
+  p->send = send;
+  p->recv = recv;
+  p->a.assign(bytes, bytes + size_);
+  p->b.assign(displs, displs + size_);
+  for (std::size_t& x : p->a) x = std::min(x, kMail);
+  enqueue(s, std::move(p));
+}
+
+void Team::ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, void* recv,
+                     const std::size_t* rdispls, std::size_t block) {
+  auto p = std::make_shared<Pending>();
+  p->kind = Pending::Kind::alltoall;
+  p->k = ++step_;
+  p->send = send;
+  p->recv = recv;
+  p->a.assign(sdispls, sdispls + size_);
+  p->b.assign(rdispls, rdispls + size_);
+  p->bytes = size_ > 1 ? std::min(block, kMail / static_cast<std::size_t>(size_ - 1)) : 0;
+  enqueue(s, std::move(p));
+}
+
 bool Team::poll(Pending& p) {
   const std::uint64_t k = p.k;
   switch (p.kind) {
@@ -689,6 +715,47 @@ bool Team::poll(Pending& p) {
       std::memcpy(p.recv, mail(size_ - 1, k).data, p.bytes);
       for (int q = size_ - 2; q >= 0 && p.status; --q) p.status = p.reducer->apply(mail(q, k).data, p.recv, p.count);
       break;
+    case Pending::Kind::allgather: {
+      const auto me = static_cast<std::size_t>(rank_);
+      auto* out = static_cast<std::byte*>(p.recv);
+      if (p.phase == 0) {
+        if (!set_free(k)) return false;
+        if (p.a[me] > 0)
+          std::memcpy(mail(rank_, k).data, p.send != nullptr ? p.send : out + p.b[me], p.a[me]);
+        mail_post(k);
+        if (p.send != nullptr && p.a[me] > 0) std::memcpy(out + p.b[me], p.send, p.a[me]);
+        p.phase = 1;
+      }
+      for (int q = 0; q < size_; ++q)
+        if (q != rank_ && mail(q, k).seq.load(std::memory_order_acquire) < k) return false;
+      for (int q = 0; q < size_; ++q) {
+        const auto uq = static_cast<std::size_t>(q);
+        if (q != rank_ && p.a[uq] > 0) std::memcpy(out + p.b[uq], mail(q, k).data, p.a[uq]);
+      }
+      break;
+    }
+    case Pending::Kind::alltoall: {
+      // The layout of alltoall(): piece for q at q (q < me) or q - 1.
+      const auto me = static_cast<std::size_t>(rank_);
+      const auto n = static_cast<std::size_t>(size_);
+      const auto* in = static_cast<const std::byte*>(p.send);
+      auto* out = static_cast<std::byte*>(p.recv);
+      if (p.phase == 0) {
+        if (!set_free(k)) return false;
+        std::byte* box = mail(rank_, k).data;
+        for (std::size_t q = 0; q < n; ++q)
+          if (q != me) std::memcpy(box + (q < me ? q : q - 1) * p.bytes, in + p.a[q], p.bytes);
+        mail_post(k);
+        std::memcpy(out + p.b[me], in + p.a[me], p.bytes);
+        p.phase = 1;
+      }
+      for (int q = 0; q < size_; ++q)
+        if (q != rank_ && mail(q, k).seq.load(std::memory_order_acquire) < k) return false;
+      for (std::size_t q = 0; q < n; ++q)
+        if (q != me)
+          std::memcpy(out + p.b[q], mail(static_cast<int>(q), k).data + (me < q ? me : me - 1) * p.bytes, p.bytes);
+      break;
+    }
   }
   post(&Control::finished, k);
   return true;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include "base/status.hpp"
 #include "coll/algorithms.hpp"
@@ -81,8 +82,8 @@ class Team {
   Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
                   std::size_t block);
 
-  // Nonblocking forms (barrier; bcast and allreduce of at most kMail
-  // bytes, through the mailboxes): the call takes its step now, so it keeps
+  // Nonblocking forms (barrier; bcast, allreduce, allgather(v) blocks and
+  // alltoall's n - 1 pieces of at most kMail bytes, through the mailboxes): the call takes its step now, so it keeps
   // its place in the step sequence, and adds to s a poll step that is done
   // once the team step is. Team steps complete in order on every rank (a
   // flag says "the last step this rank did"), so pending ones are advanced
@@ -91,10 +92,14 @@ class Team {
   void ibarrier(Schedule& s);
   void ibcast(Schedule& s, void* buf, std::size_t bytes, int root);
   void iallreduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes);
+  // As allgatherv() and alltoall() (the arrays are copied).
+  void iallgatherv(Schedule& s, const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
+  void ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
+                 std::size_t block);
 
  private:
   struct Pending {
-    enum class Kind : std::uint8_t { barrier, bcast, allreduce } kind;
+    enum class Kind : std::uint8_t { barrier, bcast, allreduce, allgather, alltoall } kind;
     std::uint64_t k = 0;
     int phase = 0;
     int root = 0;
@@ -103,6 +108,9 @@ class Team {
     std::size_t bytes = 0;
     std::size_t count = 0;
     const Reducer* reducer = nullptr;
+    // allgather: bytes and displacements of every block; alltoall: the send
+    // and receive displacements (bytes = the block).
+    std::vector<std::size_t> a, b;
     bool done = false;
     Status status;
   };

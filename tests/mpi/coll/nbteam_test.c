@@ -1,5 +1,6 @@
 /* Small nonblocking collectives on the shared-memory team (MPI_Ibarrier,
- * MPI_Ibcast and MPI_Iallreduce up to the team's mailbox size, once the
+ * MPI_Ibcast, MPI_Iallreduce, MPI_Iallgather and MPI_Ialltoall up to the
+ * team's mailbox size, once the
  * communicator has a team): several outstanding at once and completed in
  * mixed order, interleaved with blocking team collectives (which must first
  * finish the pending team steps), in place, a non-commutative user op, a
@@ -39,7 +40,7 @@ static void run(MPI_Comm comm, const char *what) {
   MPI_Datatype m4; /* one 2x2 matrix */
   MPI_Type_contiguous(4, MPI_INT, &m4);
   MPI_Type_commit(&m4);
-  enum { kRounds = 40, kOut = 6 };
+  enum { kRounds = 40, kOut = 8 };
   static const int counts[] = {1, 3, 15, 60, 61, 200}; /* ints: 4 .. 800 bytes (the mailbox holds 240) */
   for (int round = 0; round < kRounds; ++round) {
     const int count = counts[round % 6];
@@ -50,6 +51,14 @@ static void run(MPI_Comm comm, const char *what) {
     int *mine = malloc(sizeof(int) * (size_t)count);
     int *inplace = malloc(sizeof(int) * (size_t)count);
     int mats[4 * 2], matres[4 * 2];
+    int *gathered = malloc(sizeof(int) * (size_t)(count * size));
+    int *a2a_in = malloc(sizeof(int) * (size_t)(count * size));
+    int *a2a_out = malloc(sizeof(int) * (size_t)(count * size));
+    for (int i = 0; i < count * size; ++i) {
+      gathered[i] = -1;
+      a2a_in[i] = 100000 * rank + 1000 * (i / count) + i % count + round; /* block for rank i / count */
+      a2a_out[i] = -1;
+    }
     for (int i = 0; i < count; ++i) {
       bc[i] = rank == root ? 1000 * round + i : -1;
       mine[i] = rank * 7 + i + round;
@@ -61,6 +70,8 @@ static void run(MPI_Comm comm, const char *what) {
     MPI_Iallreduce(mine, sum, count, MPI_INT, MPI_SUM, comm, &req[2]);
     MPI_Iallreduce(MPI_IN_PLACE, inplace, count, MPI_INT, MPI_MAX, comm, &req[3]);
     MPI_Iallreduce(mats, matres, 2, m4, mat, comm, &req[4]);
+    MPI_Iallgather(mine, count, MPI_INT, gathered, count, MPI_INT, comm, &req[6]);
+    MPI_Ialltoall(a2a_in, count, MPI_INT, a2a_out, count, MPI_INT, comm, &req[7]);
     /* Half of the rounds, a blocking team collective overtakes the pending
      * ones on this rank (it must finish them first). */
     if (round % 2 == 0) {
@@ -70,7 +81,7 @@ static void run(MPI_Comm comm, const char *what) {
     }
     MPI_Ibarrier(comm, &req[5]);
     /* Mixed completion order. */
-    int order[kOut] = {5, 2, 0, 4, 1, 3};
+    int order[kOut] = {5, 7, 2, 0, 4, 6, 1, 3};
     if (round % 3 == 1)
       for (int i = 0; i < kOut; ++i) order[i] = kOut - 1 - i;
     for (int i = 0; i < kOut; ++i) MPI_Wait(&req[order[i]], MPI_STATUS_IGNORE);
@@ -80,6 +91,13 @@ static void run(MPI_Comm comm, const char *what) {
       for (int q = 0; q < size; ++q) want += q * 7 + i + round;
       CHECK(sum[i] == want, "%s: iallreduce round %d [%d] = %d, want %ld", what, round, i, sum[i], want);
       CHECK(inplace[i] == size - 1 + i, "%s: in-place iallreduce round %d [%d] = %d", what, round, i, inplace[i]);
+      for (int q = 0; q < size; ++q) {
+        CHECK(gathered[q * count + i] == q * 7 + i + round, "%s: iallgather round %d block %d [%d] = %d", what, round,
+              q, i, gathered[q * count + i]);
+        const int want_a2a = 100000 * q + 1000 * rank + i + round;
+        CHECK(a2a_out[q * count + i] == want_a2a, "%s: ialltoall round %d block %d [%d] = %d, want %d", what, round, q,
+              i, a2a_out[q * count + i], want_a2a);
+      }
     }
     for (int j = 0; j < 2; ++j) {
       int acc[4];
@@ -92,7 +110,7 @@ static void run(MPI_Comm comm, const char *what) {
       CHECK(memcmp(acc, matres + 4 * j, sizeof acc) == 0, "%s: non-commutative iallreduce round %d item %d",
             what, round, j);
     }
-    free(bc), free(sum), free(mine), free(inplace);
+    free(bc), free(sum), free(mine), free(inplace), free(gathered), free(a2a_in), free(a2a_out);
   }
   MPI_Op_free(&mat);
   MPI_Type_free(&m4);
