@@ -136,6 +136,7 @@ std::vector<Lend> g_lend;
 bool g_lending = false;
 std::uint64_t g_reserve = 0;  // credit granted to no sender
 int g_reclaim_from = -1;      // the holder asked for its surplus (one at a time), -1 if none
+std::uint64_t g_max_grant = 0;  // no grant is larger (refreshed by each search for a holder)
 
 }  // namespace
 
@@ -162,6 +163,7 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   g_lend.assign(static_cast<std::size_t>(job.size), Lend{ofi_credit_per_peer_});
   g_reserve = cfg.unexpected_max - senders * ofi_credit_per_peer_;
   g_reclaim_from = -1;
+  g_max_grant = ofi_credit_per_peer_;
   g_unexpected_cap = cfg.unexpected_max;
   if (const char* s = std::getenv("PARLEY_OFI_TEST_LOSE"); s != nullptr && *s != '\0') {
     int who = -1, peer = -1;
@@ -255,19 +257,24 @@ void Engine::ofi_return_credit(int world, std::uint64_t bytes) {
       const std::uint64_t bonus = std::min(g_reserve, bytes);
       g_reserve -= bonus;
       l.grant += bonus;
+      g_max_grant = std::max(g_max_grant, l.grant);
       p.credit_owed += bonus;
-    } else if (g_reclaim_from < 0) {
+    } else if (g_reclaim_from < 0 && g_max_grant > std::max(l.grant + bytes, ofi_credit_per_peer_)) {
       // Ask the biggest holder above the base, if it holds more than this
-      // sender, for its surplus.
+      // sender, for its surplus. (g_max_grant spares the search over all
+      // ranks when nobody can hold more.)
       int top = -1;
       std::uint64_t most = std::max(l.grant + bytes, ofi_credit_per_peer_);
+      std::uint64_t largest = l.grant;
       for (std::size_t w = 0; w < g_lend.size(); ++w) {
         if (static_cast<int>(w) == world || static_cast<int>(w) == world_rank_ || ofi_peers_[w].failed) continue;
+        largest = std::max(largest, g_lend[w].grant);
         if (g_lend[w].grant > most) {
           most = g_lend[w].grant;
           top = static_cast<int>(w);
         }
       }
+      g_max_grant = largest;
       if (top >= 0) {
         g_reclaim_from = top;
         MsgHeader h{};
