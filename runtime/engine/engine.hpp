@@ -325,7 +325,7 @@ class Engine {
   std::size_t ofi_frag_max_ = 0;   // largest message sent as eager fragments (PARLEY_OFI_FRAG_MAX)
   std::unique_ptr<OfiPeer[]> ofi_peers_;  // by world rank (allocated with the endpoint)
   std::vector<int> ofi_busy_;  // ofi peers with queued work
-  std::uint64_t ofi_credit_per_peer_ = 0;   // eager credit towards each peer (PARLEY_OFI_UNEXPECTED_MAX / peers)
+  std::uint64_t ofi_credit_per_peer_ = 0;   // starting eager credit towards each peer (PARLEY_OFI_UNEXPECTED_MAX / peers, halved with PARLEY_OFI_LEND: the rest is lent)
   std::uint64_t ofi_unexpected_bytes_ = 0;  // charged bytes of unexpected ofi eager messages held now
   std::uint64_t ofi_unexpected_peak_ = 0;   // ... and the most so far (PARLEY_OFI_STATS prints it)
   p2p::MatchEngine match_;
