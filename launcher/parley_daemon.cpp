@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cleanup.hpp"
@@ -44,9 +43,11 @@ int main(int argc, char** argv) {
     (void)remove_job_shm(cleanup_job);
     return 0;
   }
-  // If the head (or the agent) dies, end the job (the head sets this too,
-  // before exec; setting it here covers a daemon started through an agent).
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // No parent-death signal of our own: a daemon the head starts directly
+  // has the head's (set before exec, kept across it), and one started
+  // through an agent must not die with the agent, which may exit at any
+  // moment (`sh -c '( exec "$@" & )'` detaches us, ssh's shell may go).
+  // The connection to the head is what tells us the head is gone.
   int sock = -1;
   if (!head_addrs.empty()) {
     long port = std::strtol(port_text.c_str(), nullptr, 10);
