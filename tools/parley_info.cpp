@@ -9,7 +9,6 @@
 #include <cstring>
 #include <set>
 #include <string>
-#include <vector>
 
 #include "engine/engine.hpp"
 #include "parley_version.h"
@@ -56,31 +55,6 @@ void print_topology() {
   hwloc_topology_destroy(topo);
 }
 
-// The ring size default by ranks per node, e.g. "2048 (<= 16 ranks), 1024 (32), 512 (64+)".
-std::string ring_cells_by_node_size(std::uint32_t cell_size) {
-  using parley::transport::shm::ShmConfig;
-  struct Run {
-    std::uint32_t cells, first, last;
-  };
-  std::vector<Run> runs;
-  for (std::uint32_t n = 2; n <= 4096; n *= 2) {
-    const std::uint32_t c = ShmConfig::default_ring_cells(n, cell_size);
-    if (runs.empty() || runs.back().cells != c) runs.push_back({c, n, n});
-    runs.back().last = n;
-  }
-  if (runs.size() == 1) return std::to_string(runs[0].cells) + " (any node size)";
-  std::string out;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const Run& r = runs[i];
-    if (i) out += ", ";
-    out += std::to_string(r.cells) + " (";
-    if (i == 0) out += "<= " + std::to_string(r.last) + " ranks)";
-    else if (i + 1 == runs.size()) out += std::to_string(r.first) + "+)";
-    else out += std::to_string(r.first) + (r.first == r.last ? "" : "-" + std::to_string(r.last)) + ")";
-  }
-  return out;
-}
-
 // The tunables: name, default, what it does, and the value this
 // environment sets (defaults come from the structs that use them).
 void print_params() {
@@ -98,8 +72,8 @@ void print_params() {
       {"PARLEY_SPIN_COUNT", std::to_string(engine.spin_count),
        "polls before a waiting rank yields its core (0 when the node is oversubscribed); spinning also stops after 20 us"},
       {"PARLEY_SHM_CELL_SIZE", std::to_string(shm.cell_size), "shared-memory queue cell bytes (power of two)"},
-      {"PARLEY_SHM_RING_CELLS", ring_cells_by_node_size(shm.cell_size),
-       "cells per ordered pair of ranks (power of two), by default by ranks per node; the eager limit is capped at half the ring"},
+      {"PARLEY_SHM_RING_CELLS", std::to_string(shm.ring_cells),
+       "cells per ordered pair of ranks (power of two); the eager limit is capped at half the ring"},
       {"PARLEY_SHM_PIPE_CHUNK", std::to_string(shm.pipe_chunk), "copy-pipeline bounce slot bytes (CMA refused)"},
       {"PARLEY_SHM_PIPE_SLOTS", std::to_string(shm.pipe_slots), "copy-pipeline slots per ordered pair"},
       {"PARLEY_SHM_CMA", "auto", "0 turns single-copy CMA off (copy pipeline), 1/auto use it when allowed"},

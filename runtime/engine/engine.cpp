@@ -72,7 +72,7 @@ Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) 
     return Status::ok();
   }
 
-  if (auto st = transport::shm::ShmConfig::from_env(shm_config_, local_size); !st.ok())
+  if (auto st = transport::shm::ShmConfig::from_env(shm_config_); !st.ok())
     return Status(MPI_ERR_OTHER, std::string("bad PARLEY_SHM_* setting: ") + st.what);
   const std::string name =
       transport::shm::segment_name(job.jobid, "node" + std::to_string(job.node_id));

@@ -156,30 +156,3 @@ TEST_CASE("configuration comes from PARLEY_SHM_* and bad values are refused") {
   REQUIRE(ShmConfig::from_env(c).ok());
   CHECK(c.cell_size == ShmConfig{}.cell_size);
 }
-
-TEST_CASE("the default ring size follows the ranks per node, within the ring budget") {
-  // kRingMost a pair on small nodes, halved while all rings together would
-  // pass the budget, never under kRingLeast; never growing with the node.
-  std::size_t prev = ShmConfig::kRingMost;
-  for (std::uint32_t n = 1; n <= 4096; n *= 2) {
-    const std::size_t ring = std::size_t{ShmConfig::default_ring_cells(n, 64)} * 64;
-    CHECK(ring <= prev);
-    CHECK(ring >= ShmConfig::kRingLeast);
-    const std::size_t pairs = n < 2 ? 1 : std::size_t{n} * (n - 1);
-    CHECK((pairs * ring <= ShmConfig::kRingBudget || ring == ShmConfig::kRingLeast));
-    CHECK((ring == ShmConfig::kRingMost || pairs * ring * 2 > ShmConfig::kRingBudget));
-    CHECK(ShmConfig::default_ring_cells(n, 128) * 128 == ring);
-    prev = ring;
-  }
-  CHECK(ShmConfig::default_ring_cells(2, 64) * std::size_t{64} == ShmConfig::kRingMost);
-  unsetenv("PARLEY_SHM_RING_CELLS");
-  ShmConfig c;
-  REQUIRE(ShmConfig::from_env(c, 8).ok());
-  CHECK(c.ring_cells == ShmConfig::default_ring_cells(8, 64));
-  REQUIRE(ShmConfig::from_env(c).ok());
-  CHECK(c.ring_cells == ShmConfig{}.ring_cells);
-  REQUIRE(setenv("PARLEY_SHM_RING_CELLS", "256", 1) == 0);
-  REQUIRE(ShmConfig::from_env(c, 8).ok());
-  CHECK(c.ring_cells == 256);
-  unsetenv("PARLEY_SHM_RING_CELLS");
-}

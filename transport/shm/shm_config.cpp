@@ -37,18 +37,9 @@ TransportStatus env_u32(const char* name, std::uint32_t* out) {
 
 }  // namespace
 
-std::uint32_t ShmConfig::default_ring_cells(std::uint32_t local_size, std::uint32_t cell_size) {
-  const std::size_t pairs = local_size < 2 ? 1 : std::size_t{local_size} * (local_size - 1);
-  std::size_t bytes = kRingMost;
-  while (bytes > kRingLeast && pairs * bytes > kRingBudget) bytes /= 2;
-  const std::size_t cells = bytes / (cell_size ? cell_size : 64);
-  return static_cast<std::uint32_t>(cells < 4 ? 4 : cells);
-}
-
-TransportStatus ShmConfig::from_env(ShmConfig& out, std::uint32_t local_size) {
+TransportStatus ShmConfig::from_env(ShmConfig& out) {
   ShmConfig c;
   if (auto st = env_u32("PARLEY_SHM_CELL_SIZE", &c.cell_size); !st.ok()) return st;
-  if (local_size != 0 && is_pow2(c.cell_size)) c.ring_cells = default_ring_cells(local_size, c.cell_size);
   if (auto st = env_u32("PARLEY_SHM_RING_CELLS", &c.ring_cells); !st.ok()) return st;
   if (auto st = env_u32("PARLEY_SHM_PIPE_CHUNK", &c.pipe_chunk); !st.ok()) return st;
   if (auto st = env_u32("PARLEY_SHM_PIPE_SLOTS", &c.pipe_slots); !st.ok()) return st;
