@@ -35,14 +35,21 @@ constexpr std::size_t kShmScatterMax = 8 * 1024;
 // once, so CMA wins only where it saves many synchronisations: the
 // reductions from 128 KiB (one step per set instead of per slot) and
 // alltoall (the segment moves 128 KiB / n of every block a step; at 2
-// ranks CMA matched the pairwise exchange from 16 KiB), and 2-rank
-// allgather (the same exchange) from 32 KiB. Bcast and allgather on 3+
-// ranks stay on the segment (without CMA, 2-rank allgather hands over to
+// ranks CMA matched the pairwise exchange from 16 KiB), 2-rank
+// allgather (the same exchange) from 32 KiB and bcast with a core per rank
+// from 64 KiB. Oversubscribed bcast and allgather on 3+ ranks stay on the segment (without CMA, 2-rank allgather hands over to
 // point-to-point from 256 KiB as before); gather and scatter keep their crossovers to
 // point-to-point (their CMA forms are untimed: only PARLEY_COLL_SHM_CMA
 // turns them on).
 constexpr std::size_t kNever = SIZE_MAX;
-constexpr std::size_t kCmaBcast = kNever;
+// With a core per rank (2 ranks here) the bcast moves by CMA from 64 KiB
+// (fifth round, load 7-11, medians of 7 interleaved runs: 128 KiB 19-28 us
+// against the segment's 69, 512 KiB 128-150 against 347, 1 MiB 302-314
+// against 505; Open MPI 45 / 276 / 345): under load the segment's
+// pipeline stalls whenever the reader is off its core, CMA synchronises
+// once. On a quiet machine the segment was slightly ahead (third round:
+// 1 MiB 207 against 224 us).
+constexpr std::size_t kCmaBcast = 64 * 1024;
 constexpr std::size_t kCmaBcastOver = kNever;
 constexpr std::size_t kCmaReduce = 128 * 1024;
 constexpr std::size_t kCmaAllgather = kNever;
