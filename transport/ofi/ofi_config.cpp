@@ -106,6 +106,9 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (!env_size("PARLEY_OFI_CONNECT_TIMEOUT_MS", &c.connect_timeout_ms)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_CONNECT_TIMEOUT_MS: not a number");
   }
+  if (!env_size("PARLEY_OFI_PEER_TIMEOUT_MS", &c.peer_timeout_ms)) {
+    return TransportStatus::error(Code::invalid, "PARLEY_OFI_PEER_TIMEOUT_MS: not a number");
+  }
   TransportStatus st = c.validate();
   if (!st.ok()) return st;
   *out = std::move(c);

@@ -57,6 +57,16 @@ struct OfiConfig {
   // keep failing with FI_EAGAIN before the peer counts as gone (providers
   // such as ofi_rxm retry a refused connection forever).
   std::uint32_t connect_timeout_ms = 60000;
+  // PARLEY_OFI_PEER_TIMEOUT_MS: how long operations towards a peer (sends
+  // or reads in flight, a send refused with FI_EAGAIN) may wait with no sign
+  // of it at all (no completion involving it, no message from it) before the
+  // peer counts as gone and they end in errors. A provider may queue work
+  // for a peer whose connection broke and retry reconnecting forever
+  // (ofi_rxm does), so without this bound such a wait never ends. A live
+  // peer that does not poll for this long (a software provider serves reads
+  // in the target's poll) would be declared gone too: keep it generous.
+  // 0: never (wait on the provider).
+  std::uint32_t peer_timeout_ms = 120000;
 
   // Defaults overridden by the environment; invalid values give an error.
   [[nodiscard]] static TransportStatus from_env(OfiConfig* out);

@@ -72,6 +72,66 @@ void Endpoint::Impl::fail_peer(PeerId id, const TransportStatus& st) {
                                      peer_failed_text(id, st), st.sys_errno);
 }
 
+void Endpoint::Impl::op_started(PeerId id) {
+  PeerState& p = peers[id];
+  if (p.pending++ == 0) p.pending_since_ms = now_ms();
+  if (!p.watched) {
+    p.watched = true;
+    watch.push_back(id);
+  }
+}
+
+void Endpoint::Impl::op_ended(PeerId id) {
+  if (id >= peers.size()) return;
+  PeerState& p = peers[id];
+  if (p.pending > 0) --p.pending;
+  p.heard_ms = now_ms();
+}
+
+void Endpoint::Impl::heard(PeerId id) { peers[id].heard_ms = now_ms(); }
+
+void Endpoint::Impl::check_stalls(EventFn fn, void* user, std::size_t* events) {
+  const std::uint64_t now = now_ms();
+  if (now < next_stall_check_ms) return;
+  next_stall_check_ms = now + 20;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < watch.size(); ++i) {
+    const PeerId id = watch[i];
+    PeerState& p = peers[id];
+    if (!p.failed && p.pending != 0 && peer_timeout_ms != 0 &&
+        now - std::max(p.heard_ms, p.pending_since_ms) > peer_timeout_ms) {
+      char buf[320];
+      std::snprintf(buf, sizeof buf,
+                    "ofi: peer %u gave no sign of life for %u ms while %u operations waited on it "
+                    "(no completion, no message: is the peer alive? PARLEY_OFI_PEER_TIMEOUT_MS)",
+                    id, peer_timeout_ms, p.pending);
+      fail_peer(id, TransportStatus::error(Code::peer_gone, intern_message(buf), FI_ETIMEDOUT));
+      const bool sends = std::any_of(tx.begin(), tx.end(), [&](const TxSlot& t) {
+        return t.peer == id && std::find(tx_free.begin(), tx_free.end(), t.ctx.index) == tx_free.end();
+      });
+      abandon_reads(id, fn, user, events);
+      // One event for the peer itself (a read with cookie 0 names no transfer).
+      OfiEvent ev{EventKind::error};
+      ev.op = sends ? OpKind::send : OpKind::read;
+      ev.peer = id;
+      ev.status = p.failure;
+      fn(user, ev);
+      ++*events;
+      p.pending = 0;
+    } else if (p.failed && p.pending != 0) {
+      // Failed through another operation's error: its reads end now too.
+      abandon_reads(id, fn, user, events);
+      p.pending = 0;
+    }
+    if (p.pending == 0 || p.failed) {
+      p.watched = false;
+    } else {
+      watch[kept++] = id;
+    }
+  }
+  watch.resize(kept);
+}
+
 TransportStatus Endpoint::Impl::post_rx(std::uint32_t index) {
   RxBuf& b = rx[index];
   void* mr_desc = rx_mr.registered() ? rx_mr.desc() : nullptr;
@@ -111,7 +171,10 @@ void Endpoint::Impl::flush_credits() {
                            : fi_send(ep, slot.data, sizeof w, tx_mr.registered() ? tx_mr.desc() : nullptr,
                                      p.addr, &slot.ctx.fi);
       if (ret == 0) {
-        if (!inject) tx_free.pop_back();
+        if (!inject) {
+          tx_free.pop_back();
+          op_started(id);
+        }
         p.owed -= w.credits;
         sent = true;
       } else if (ret != -FI_EAGAIN) {
@@ -149,6 +212,7 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
   } else {
     PeerState& p = peer_slot(w.src);
     p.reached = true;
+    heard(w.src);
     if (w.addr_len != 0 && !p.known) {
       fi_addr_t a = FI_ADDR_NOTAVAIL;
       int ret = fi_av_insert(av, data + sizeof w, 1, &a, 0, nullptr);
@@ -194,6 +258,7 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
 void Endpoint::Impl::complete_tx(std::uint32_t index) {
   TxSlot& slot = tx[index];
   if (slot.peer < peers.size()) peers[slot.peer].reached = true;
+  op_ended(slot.peer);
   tx_free.push_back(index);
 }
 
@@ -239,6 +304,7 @@ void Endpoint::Impl::handle_error(EventFn fn, void* user, std::size_t* events) {
     case CtxKind::tx: {
       TxSlot& slot = tx[ctx->index];
       const PeerId id = slot.peer;
+      op_ended(id);
       tx_free.push_back(ctx->index);
       TransportStatus st = fi_failure("fi_send completion", -code, id, detail);
       fail_peer(id, st);
@@ -301,6 +367,7 @@ TransportStatus Endpoint::open(const Fabric& fabric, PeerId self) {
   m.inject_size = fabric.inject_size();
   m.credits = cfg.credits;
   m.connect_timeout_ms = cfg.connect_timeout_ms;
+  m.peer_timeout_ms = cfg.peer_timeout_ms;
   m.read_chunk = std::min(cfg.read_chunk, fabric.max_msg_size());
   m.iov_limit = std::min<std::size_t>(fabric.iov_limit(), 8);
 
@@ -515,12 +582,24 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
   }
   if (ret != 0) [[unlikely]] {
     if (ret == -FI_EAGAIN) {
-      if (!p->reached) {
+      const std::uint64_t now = now_ms();
+      if (p->blocked_since_ms == 0) {
+        p->blocked_since_ms = now;
+      } else if (p->reached) {
+        // A broken connection: some providers queue and reconnect forever.
+        if (m.peer_timeout_ms != 0 && now - std::max(p->blocked_since_ms, p->heard_ms) > m.peer_timeout_ms) {
+          char buf[320];
+          std::snprintf(buf, sizeof buf,
+                        "fi_send (peer %u): refused with FI_EAGAIN for %u ms with no sign of the peer "
+                        "meanwhile (is the peer alive? PARLEY_OFI_PEER_TIMEOUT_MS)",
+                        dst, m.peer_timeout_ms);
+          TransportStatus st = TransportStatus::error(Code::peer_gone, intern_message(buf), FI_ETIMEDOUT);
+          m.fail_peer(dst, st);
+          return st;
+        }
+      } else {
         // Connection set-up: some providers retry a refused connect forever.
-        const std::uint64_t now = now_ms();
-        if (p->blocked_since_ms == 0) {
-          p->blocked_since_ms = now;
-        } else if (now - p->blocked_since_ms > m.connect_timeout_ms) {
+        if (now - p->blocked_since_ms > m.connect_timeout_ms) {
           char buf[320];
           std::snprintf(buf, sizeof buf,
                         "fi_send (peer %u): no connection within %u ms, the provider kept answering "
@@ -538,6 +617,7 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
     return st;
   }
   m.tx_free.pop_back();
+  m.op_started(dst);
   p->blocked_since_ms = 0;
   --p->send_credits;
   p->owed -= w.credits;
@@ -597,6 +677,7 @@ std::size_t Endpoint::poll_impl(EventFn fn, void* user, std::size_t budget) {
   }
   if (!m.credit_queue.empty()) m.flush_credits();
   if (!m.read_active.empty()) m.progress_reads(fn, user, &events);
+  if (!m.watch.empty()) m.check_stalls(fn, user, &events);
   return events;
 }
 
@@ -617,7 +698,8 @@ std::size_t Endpoint::sends_in_flight() const {
 }
 
 std::size_t Endpoint::reads_in_flight() const {
-  return impl_ != nullptr ? impl_->reads.size() - impl_->read_free.size() : 0;
+  // Abandoned reads (reported failed, chunks still with the provider) are not counted.
+  return impl_ != nullptr ? impl_->read_active.size() : 0;
 }
 
 std::size_t Endpoint::posted_receive_bytes() const {

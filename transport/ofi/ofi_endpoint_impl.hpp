@@ -51,6 +51,12 @@ struct PeerState {
   bool credit_queued = false;          // in credit_queue
   bool failed = false;
   TransportStatus failure{};  // first error seen for it
+  // Stall detection (PARLEY_OFI_PEER_TIMEOUT_MS): operations waiting on it
+  // (sends in flight, active reads), since when, and the last sign of it.
+  std::uint32_t pending = 0;
+  std::uint64_t pending_since_ms = 0;
+  std::uint64_t heard_ms = 0;  // last completion involving it or message from it
+  bool watched = false;        // in Impl::watch
 };
 
 // One rendezvous read: chunks of at most read_chunk bytes, up to
@@ -61,6 +67,7 @@ struct ReadOp {
   std::uint8_t busy = 0;  // bit k: chunk[k] in flight
   bool active = false;
   bool stopped = false;  // an error stopped posting
+  bool abandoned = false;  // reported failed while chunks were still in flight
   PeerId peer = kNoPeer;
   std::uint64_t cookie = 0;
   std::uint64_t remote_addr = 0;
@@ -84,6 +91,9 @@ struct Endpoint::Impl {
   std::size_t inject_size = 0;
   std::uint32_t credits = 0;
   std::uint32_t connect_timeout_ms = 0;
+  std::uint32_t peer_timeout_ms = 0;
+  std::vector<PeerId> watch;  // peers with pending operations
+  std::uint64_t next_stall_check_ms = 0;
 
   std::vector<PeerState> peers;  // indexed by PeerId, grown on demand
   std::vector<PeerId> credit_queue;
@@ -108,6 +118,14 @@ struct Endpoint::Impl {
   PeerState& peer_slot(PeerId id);
   // Marks `id` failed with `st` (first failure wins).
   void fail_peer(PeerId id, const TransportStatus& st);
+  // Bookkeeping of operations waiting on a peer, for stall detection.
+  void op_started(PeerId id);
+  void op_ended(PeerId id);
+  void heard(PeerId id);
+  // Ends everything still waiting on a failed peer (its active reads become
+  // error events); peers silent past peer_timeout_ms while operations wait
+  // on them fail first. Called from poll when some peer is watched.
+  void check_stalls(EventFn fn, void* user, std::size_t* events);
 
   TransportStatus post_rx(std::uint32_t index);
   // Sends owed credits to queued peers (credit-only messages), as resources allow.
@@ -122,6 +140,10 @@ struct Endpoint::Impl {
   void complete_read_chunk(const OpCtx& ctx, const TransportStatus* err, EventFn fn, void* user,
                            std::size_t* events);
   void finish_read_if_done(std::uint32_t index, EventFn fn, void* user, std::size_t* events);
+  // Reports every active read of failed peer `id` as an error now; their
+  // slots come back when the provider completes their chunks, if ever.
+  // Returns how many were reported.
+  std::size_t abandon_reads(PeerId id, EventFn fn, void* user, std::size_t* events);
 };
 
 }  // namespace parley::transport::ofi

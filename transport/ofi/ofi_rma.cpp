@@ -31,6 +31,9 @@ TransportStatus Endpoint::read(PeerId peer, IovSpan local, RemoteKey remote, std
   }
   if (p->failed) return p->failure;
   if (m.read_free.empty()) return TransportStatus::busy();
+  if (m.reads[m.read_free.back()].abandoned) [[unlikely]] {
+    return TransportStatus::error(Code::invalid, "ofi read: internal error (abandoned read slot in the free list)");
+  }
   const std::uint32_t index = m.read_free.back();
   ReadOp& op = m.reads[index];
   op.iov.assign(local.begin(), local.end());
@@ -60,6 +63,7 @@ TransportStatus Endpoint::read(PeerId peer, IovSpan local, RemoteKey remote, std
   op.posted = 0;
   op.error = TransportStatus::success();
   m.read_active.push_back(index);
+  m.op_started(peer);
   m.post_read_chunks(op);
   return TransportStatus::success();
 }
@@ -102,7 +106,8 @@ void Endpoint::Impl::post_read_chunks(ReadOp& op) {
 
 void Endpoint::Impl::finish_read_if_done(std::uint32_t index, EventFn fn, void* user, std::size_t* events) {
   ReadOp& op = reads[index];
-  if (!op.active || op.busy != 0 || !(op.stopped || op.cursor.done())) return;
+  if (!op.active || op.abandoned || op.busy != 0 || !(op.stopped || op.cursor.done())) return;
+  op_ended(op.peer);
   op.active = false;
   op.local_mr.clear();
   read_active.erase(std::find(read_active.begin(), read_active.end(), index));
@@ -123,12 +128,50 @@ void Endpoint::Impl::complete_read_chunk(const OpCtx& ctx, const TransportStatus
   const std::uint32_t k = ctx.index % ReadOp::kChunksPerRead;
   ReadOp& op = reads[index];
   op.busy = static_cast<std::uint8_t>(op.busy & ~(1u << k));
+  if (op.abandoned) [[unlikely]] {
+    // Reported failed already; the slot is free once the provider is done with it.
+    if (op.busy == 0) {
+      op.abandoned = false;
+      op.active = false;
+      op.local_mr.clear();
+      read_free.push_back(index);
+    }
+    return;
+  }
+  if (err == nullptr) heard(op.peer);
   if (err != nullptr && op.error.ok()) {
     op.error = *err;
     op.stopped = true;
   }
   if (!op.stopped && !op.cursor.done()) post_read_chunks(op);
   finish_read_if_done(index, fn, user, events);
+}
+
+std::size_t Endpoint::Impl::abandon_reads(PeerId id, EventFn fn, void* user, std::size_t* events) {
+  std::size_t n = 0;
+  read_scratch.assign(read_active.begin(), read_active.end());
+  for (std::uint32_t index : read_scratch) {
+    ReadOp& op = reads[index];
+    if (op.peer != id || !op.active || op.abandoned) continue;
+    read_active.erase(std::find(read_active.begin(), read_active.end(), index));
+    op.stopped = true;
+    if (op.busy != 0) {
+      op.abandoned = true;  // the provider may still complete (or fail) its chunks
+    } else {
+      op.active = false;
+      op.local_mr.clear();
+      read_free.push_back(index);
+    }
+    OfiEvent ev{EventKind::error};
+    ev.op = OpKind::read;
+    ev.peer = id;
+    ev.cookie = op.cookie;
+    ev.status = peers[id].failure;
+    fn(user, ev);
+    ++*events;
+    ++n;
+  }
+  return n;
 }
 
 void Endpoint::Impl::progress_reads(EventFn fn, void* user, std::size_t* events) {

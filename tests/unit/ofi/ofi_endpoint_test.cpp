@@ -422,6 +422,9 @@ int send_until_error(int from_peer, int died, bool first_message_before_death) {
   // ofi_rxm retries a refused connection forever; the endpoint gives up
   // after this long (the test waits on polls, never on the clock).
   cfg.connect_timeout_ms = 500;
+  // ... and a connection that broke may be re-established forever: a peer
+  // silent this long while a send waits on it counts as gone.
+  cfg.peer_timeout_ms = 500;
   OFI_CHECK_OK(f.open(cfg));
   OFI_CHECK_OK(ep.open(f, 0));
   std::vector<std::byte> addr;
@@ -542,7 +545,12 @@ TEST_CASE("A rendezvous read from a peer that died ends in an error naming it, n
         close(died_pipe[1]);
         Fabric f;
         Endpoint ep;
-        OFI_CHECK_OK(f.open(test_config()));
+        OfiConfig cfg = test_config();
+        // A read posted once the provider saw the connection close may be
+        // queued behind reconnection attempts forever (ofi_rxm, under load):
+        // then this bound ends it.
+        cfg.peer_timeout_ms = 500;
+        OFI_CHECK_OK(f.open(cfg));
         OFI_CHECK_OK(ep.open(f, 0));
         std::vector<std::byte> addr;
         OFI_CHECK(recv_address(addr_pipe[0], &addr));
@@ -590,5 +598,103 @@ TEST_CASE("A rendezvous read from a peer that died ends in an error naming it, n
   REQUIRE(write(died_pipe[1], &c, 1) == 1);
   const int tester_rc = parley::test::wait_child(tester);
   CHECK(doomed_rc == 0);
+  REQUIRE(tester_rc == 0);
+}
+
+TEST_CASE("Operations waiting on a peer that gives no sign of life end after PARLEY_OFI_PEER_TIMEOUT_MS") {
+  // The peer lives but stops polling after sending its key. A provider that
+  // serves reads in the target's poll (tcp) cannot finish the read: the
+  // endpoint must end it with an error naming the peer once the timeout
+  // passed; one that reads without the target (hardware RMA) finishes it.
+  int addr_pipe[2], go_pipe[2];
+  REQUIRE(pipe(addr_pipe) == 0);
+  REQUIRE(pipe(go_pipe) == 0);
+  pid_t silent = parley::test::fork_child(
+      [&] {
+        close(go_pipe[1]);
+        Fabric f;
+        Endpoint ep;
+        OFI_CHECK_OK(f.open(test_config()));
+        OFI_CHECK_OK(ep.open(f, 1));
+        OFI_CHECK(send_address(addr_pipe[1], ep.address()));
+        if (!ep.has_rma()) return 0;
+        std::vector<std::byte> buf(1 << 20);
+        fill_pattern(buf.data(), buf.size(), 7);
+        MemoryRegion mr;
+        OFI_CHECK_OK(ep.register_memory(buf.data(), buf.size(), &mr));
+        Sink s;
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.msgs.empty();
+        }));
+        RemoteKey key = mr.remote();
+        OFI_CHECK_OK(retry_send([&] { return ep.try_send(0, as_bytes_of(&key, sizeof key), {}); },
+                                [&] { ep.poll(s); }));
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return ep.sends_in_flight() == 0;
+        }));
+        // Silent (no poll) until the tester is done.
+        char c = 0;
+        OFI_CHECK(read_all(go_pipe[0], &c, 1));
+        return 0;
+      },
+      120);
+  pid_t tester = parley::test::fork_child(
+      [&] {
+        Fabric f;
+        Endpoint ep;
+        OfiConfig cfg = test_config();
+        cfg.peer_timeout_ms = 300;
+        OFI_CHECK_OK(f.open(cfg));
+        OFI_CHECK_OK(ep.open(f, 0));
+        std::vector<std::byte> addr;
+        OFI_CHECK(recv_address(addr_pipe[0], &addr));
+        if (!ep.has_rma()) return 0;
+        OFI_CHECK_OK(ep.insert_peer(1, addr));
+        Sink s;
+        OFI_CHECK_OK(retry_send([&] { return ep.try_send(1, {}, {}); }, [&] { ep.poll(s); }));
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.msgs.empty();
+        }));
+        RemoteKey key{};
+        std::memcpy(&key, s.msgs[0].header.data(), sizeof key);
+        std::vector<std::byte> dst(1 << 20);
+        iovec v{dst.data(), dst.size()};
+        OFI_CHECK_OK(ep.read(1, IovSpan(&v, 1), key, 42));
+        OFI_CHECK(poll_until([&] {
+          ep.poll(s);
+          return !s.others.empty();
+        }));
+        const OfiEvent& ev = s.others[0];
+        OFI_CHECK(ev.op == OpKind::read);
+        OFI_CHECK(ev.cookie == 42);
+        OFI_CHECK(ev.peer == 1);
+        OFI_CHECK(ep.reads_in_flight() == 0);
+        if (ev.kind == EventKind::read_done) {
+          std::fprintf(stderr, "the provider read without the target's progress\n");
+          OFI_CHECK(parley::test::check_pattern(dst.data(), dst.size(), 7));
+          return 0;
+        }
+        std::fprintf(stderr, "read from a silent peer: %s\n", ev.status.what);
+        OFI_CHECK(ev.kind == EventKind::error);
+        OFI_CHECK(ev.status.code == Code::peer_gone);
+        OFI_CHECK(std::strstr(ev.status.what, "peer 1") != nullptr);
+        OFI_CHECK(std::strstr(ev.status.what, "PARLEY_OFI_PEER_TIMEOUT_MS") != nullptr);
+        // The peer counts as gone: later operations fail at once, naming it.
+        TransportStatus st = ep.try_send(1, {}, {});
+        OFI_CHECK(st.code == Code::peer_gone);
+        OFI_CHECK(std::strstr(st.what, "peer 1") != nullptr);
+        st = ep.read(1, IovSpan(&v, 1), key, 43);
+        OFI_CHECK(st.code == Code::peer_gone);
+        return 0;
+      },
+      120);
+  const int tester_rc = parley::test::wait_child(tester);
+  const char c = 'x';
+  REQUIRE(write(go_pipe[1], &c, 1) == 1);
+  const int silent_rc = parley::test::wait_child(silent);
+  CHECK(silent_rc == 0);
   REQUIRE(tester_rc == 0);
 }
