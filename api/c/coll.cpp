@@ -157,17 +157,41 @@ coll::shm::Team* shm_team(MPI_Comm comm, Communicator& c) {
   return seq.team.get();
 }
 
-void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
-  const Block& b = blocks[i];
-  if (st.bytes[i] == 0) return;
-  dt::pack(static_cast<const std::byte*>(b.base) + b.byte_disp, b.count, *b.type, 0, st.at(i), st.bytes[i]);
+namespace {
+// Packs blocks[i] (every block when i == SIZE_MAX) into st when the
+// schedule starts, and again at every restart of a persistent one (the
+// user's data then is that start's); the types are kept until the schedule
+// goes.
+void pack_at_start(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
+  std::vector<Block> bs;
+  std::vector<std::byte*> dst;
+  std::vector<std::size_t> bytes;
+  for (std::size_t j = 0; j < blocks.size(); ++j) {
+    if ((i != SIZE_MAX && j != i) || st.bytes[j] == 0) continue;
+    bs.push_back(blocks[j]);
+    dst.push_back(st.at(j));
+    bytes.push_back(st.bytes[j]);
+    blocks[j].type->retain();
+    s.at_exit([t = blocks[j].type] { t->release(); });
+  }
+  if (bs.empty()) return;
+  s.at_start([bs = std::move(bs), dst = std::move(dst), bytes = std::move(bytes)] {
+    for (std::size_t j = 0; j < bs.size(); ++j)
+      dt::pack(static_cast<const std::byte*>(bs[j].base) + bs[j].byte_disp, bs[j].count, *bs[j].type, 0, dst[j],
+               bytes[j]);
+  });
+}
+}  // namespace
+
+void pack_block(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st, std::size_t i) {
+  pack_at_start(s, blocks, st, i);
 }
 
 Staged stage_in(coll::Schedule& s, const std::vector<Block>& blocks, bool copy) {
   Staged out;
   if (!copy && stage_in_place(blocks, out)) return out;
   stage_scratch(s, blocks, out);
-  for (std::size_t i = 0; i < blocks.size(); ++i) pack_block(blocks, out, i);
+  pack_at_start(s, blocks, out, SIZE_MAX);
   return out;
 }
 
@@ -289,7 +313,10 @@ std::byte* reduce_in(coll::Schedule& s, const ReduceSetup& rs, const void* buf, 
   if (!rs.packed) return const_cast<std::byte*>(static_cast<const std::byte*>(buf)) + (count ? t->true_lb() : 0);
   const auto bytes = static_cast<std::size_t>(count) * rs.item_bytes;
   std::byte* w = s.scratch(bytes);
-  dt::pack(buf, count, *t, 0, w, bytes);
+  // At the start (and every restart of a persistent collective).
+  t->retain();
+  s.at_exit([t] { t->release(); });
+  s.at_start([=] { dt::pack(buf, count, *t, 0, w, bytes); });
   return w;
 }
 
@@ -311,8 +338,61 @@ void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, vo
   s.fence();
 }
 
+namespace {
+PersistentSchedule* building = nullptr;  // BuildPersistent's slot (under the API lock)
+
+// The nonblocking start of a schedule that stays in slot.schedule.
+int start_kept(PersistentSchedule& slot, MPI_Request* request) {
+  Engine& engine = Runtime::get().engine();
+  std::shared_ptr<coll::Schedule> s = slot.schedule;
+  p2p::Request* r = engine.alloc_request();
+  r->kind = p2p::RequestKind::generalized;
+  r->active = true;
+  r->comm = slot.c;
+  *request = requests().insert(r);
+  if (!coll::engine_drives_schedules() || s->advance()) {
+    Status st = s->run_blocking();
+    r->complete = true;
+    r->status.error = st.error_class();
+    return st ? MPI_SUCCESS : report(slot.fn, slot.comm, st);
+  }
+  // The running schedule keeps itself alive (the persistent request may be
+  // freed while it runs); progress_all drops this closure once it is done.
+  s->on_complete = [r, keep = s](coll::Schedule* done) {
+    r->status.error = done->status().error_class();
+    r->complete = true;
+    if (r->user_freed) {
+      requests().erase(r->handle);
+      Runtime::get().engine().free_request(r);
+    }
+  };
+  coll::enlist(s.get());
+  return MPI_SUCCESS;
+}
+}  // namespace
+
+BuildPersistent::BuildPersistent(PersistentSchedule& slot) : previous_(building) { building = &slot; }
+BuildPersistent::~BuildPersistent() { building = previous_; }
+
+int restart(PersistentSchedule& slot, MPI_Request* request) {
+  slot.schedule->restart();
+  return start_kept(slot, request);
+}
+
 int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request) {
   Engine& engine = Runtime::get().engine();
+  if (request != nullptr && building != nullptr && s->restartable()) {
+    // A persistent collective's first start: the schedule is kept for the
+    // later ones (every rank decides alike: restartable() depends only on
+    // whether the team took the step, the same everywhere).
+    PersistentSchedule& slot = *building;
+    building = nullptr;  // a collective the builder might start itself is not this one
+    slot.schedule = std::shared_ptr<coll::Schedule>(s.release());
+    slot.fn = fn;
+    slot.comm = comm;
+    slot.c = c;
+    return start_kept(slot, request);
+  }
   if (request == nullptr) {
     Runtime::get().set_current_call(fn);
     Status st = s->run_blocking();
@@ -543,7 +623,7 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     }
   } else if (is_root) {
     Staged rs = stage_out(*s, rblocks);
-    if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(root));
+    if (in_place && rs.scratch) pack_block(*s, rblocks, rs, static_cast<std::size_t>(root));
     coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
     finish_out(*s, rblocks, rs);
   } else {
@@ -697,7 +777,7 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
     finish_out(*s, rblocks, rs);
     return start(fn, comm, c, std::move(s), request);
   }
-  if (in_place && rs.scratch) pack_block(rblocks, rs, static_cast<std::size_t>(c->rank()));
+  if (in_place && rs.scratch) pack_block(*s, rblocks, rs, static_cast<std::size_t>(c->rank()));
   // Small nonblocking ones on the team (every block within its mailbox).
   coll::shm::Team* team =
       request != nullptr ? team_nonblocking(*c, coll::Collective::allgather,

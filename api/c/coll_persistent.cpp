@@ -1,12 +1,15 @@
 // Persistent collectives on the C ABI (MPI-4.0 §6.13): MPI_X_init creates
 // an inactive persistent request; every MPI_Start runs the nonblocking form
-// MPI_IX again with the arguments given at init (which, as the standard
-// requires, the user keeps valid until the request is freed).
+// MPI_IX with the arguments given at init (which, as the standard requires,
+// the user keeps valid until the request is freed) and keeps the schedule
+// it built; the later starts run that schedule again.
 // request.cpp starts, completes and frees these (persistent_coll.hpp).
 #include <mpi.h>
 
+#include <memory>
 #include <utility>
 
+#include "coll_stage.hpp"
 #include "persistent_coll.hpp"
 #include "pt2pt_args.hpp"
 #include "request_table.hpp"
@@ -26,7 +29,16 @@ int make_persistent_coll(const char* fn, MPI_Comm comm, MPI_Request* request,
   r->kind = p2p::RequestKind::generalized;
   r->persistent = true;
   r->comm = c;
-  r->coll_persistent = new PersistentColl{std::move(start), MPI_REQUEST_NULL};
+  // The first start builds the schedule and keeps it; the later ones run it
+  // again (coll_stage.hpp, PersistentSchedule). A schedule that cannot be
+  // kept (a team step) is built again at every start, by calling MPI_IX.
+  auto slot = std::make_shared<coll_stage::PersistentSchedule>();
+  auto run = [slot, start = std::move(start)](MPI_Request* inner) {
+    if (slot->schedule) return coll_stage::restart(*slot, inner);
+    coll_stage::BuildPersistent build(*slot);
+    return start(inner);
+  };
+  r->coll_persistent = new PersistentColl{std::move(run), MPI_REQUEST_NULL};
   *request = requests().insert(r);
   return MPI_SUCCESS;
 }

@@ -47,16 +47,18 @@ struct Staged {
   std::byte* at(std::size_t i) const { return origin + displs[i]; }
 };
 
-// Input blocks: in place when every block is contiguous, else packed now
-// into schedule scratch.
+// Input blocks: in place when every block is contiguous, else packed into
+// schedule scratch when the schedule starts (at_start: again at every
+// restart of a persistent collective).
 // copy: always copy (the user's memory is overwritten while this is read).
 Staged stage_in(coll::Schedule& s, const std::vector<Block>& blocks, bool copy = false);
 // Output blocks: in place when contiguous, else scratch that finish_out()
 // unpacks into the user's buffer as the schedule's last step.
 Staged stage_out(coll::Schedule& s, const std::vector<Block>& blocks);
 void finish_out(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st);
-// Packs blocks[i] of the user's buffer into st (MPI_IN_PLACE with scratch).
-void pack_block(const std::vector<Block>& blocks, const Staged& st, std::size_t i);
+// Packs blocks[i] of the user's buffer into st (MPI_IN_PLACE with scratch)
+// when s starts.
+void pack_block(coll::Schedule& s, const std::vector<Block>& blocks, const Staged& st, std::size_t i);
 
 // Uniform blocks: n blocks of (count, type), block i at i*count*extent.
 std::vector<Block> uniform(const void* buf, int n, std::int64_t count, dt::Type* t);
@@ -90,6 +92,33 @@ void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, vo
 
 // Runs (request == nullptr) or starts the schedule; reports through comm.
 int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request);
+
+// Persistent collectives (coll_persistent.cpp): the schedule built at the
+// first MPI_Start and run again at the later ones. It keeps the tag it took
+// then, so every later start takes no tag (the same on every rank: all
+// start a persistent collective in the same order, and whether it is kept
+// is decided alike).
+struct PersistentSchedule {
+  std::shared_ptr<coll::Schedule> schedule;  // null until kept
+  const char* fn = nullptr;
+  MPI_Comm comm = MPI_COMM_NULL;
+  Communicator* c = nullptr;
+};
+// While one lives, the next nonblocking start() keeps its schedule in slot
+// when the schedule can be restarted (not one holding a team step: those
+// are built again at every start, as before).
+class BuildPersistent {
+ public:
+  explicit BuildPersistent(PersistentSchedule& slot);
+  ~BuildPersistent();
+  BuildPersistent(const BuildPersistent&) = delete;
+  BuildPersistent& operator=(const BuildPersistent&) = delete;
+
+ private:
+  PersistentSchedule* previous_;
+};
+// Starts slot.schedule again (restart()) as the new request.
+int restart(PersistentSchedule& slot, MPI_Request* request);
 
 // --- argument checks shared by the entry points ----------------------------
 

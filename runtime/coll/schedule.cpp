@@ -136,8 +136,30 @@ void Schedule::finish(Status st) {
   if (status_.is_ok()) status_ = std::move(st);
 }
 
+void Schedule::restart() {
+  for (p2p::Request* r : inflight_) {  // only after an error
+    if (r == nullptr) continue;
+    if (!r->complete) {
+      engine().cancel(r);
+      engine().wait(r);
+    }
+    engine().free_request(r);
+  }
+  inflight_.clear();
+  round_ = 0;
+  local_next_ = 0;
+  posted_ = false;
+  done_ = false;
+  started_ = false;
+  status_ = Status::ok();
+}
+
 bool Schedule::advance() {
   if (done_) return true;
+  if (!started_) {
+    started_ = true;
+    for (auto& fn : starts_) fn();
+  }
   if (round_end_.empty() || round_end_.back() != steps_.size()) fence();
   while (round_ < round_end_.size()) {
     if (!posted_) {

@@ -91,6 +91,10 @@ class Schedule {
   void poll(std::function<bool()> fn);
   // Run when the schedule is destroyed (releases what it borrowed).
   void at_exit(std::function<void()> fn) { exits_.push_back(std::move(fn)); }
+  // Run, in order, when the schedule starts (its first advance()) and again
+  // at every restart(): what reads the user's buffers before the first
+  // round (packing noncontiguous input) goes here, not into the builder.
+  void at_start(std::function<void()> fn) { starts_.push_back(std::move(fn)); }
   // Ends the round: later steps wait for everything before.
   void fence();
 
@@ -100,6 +104,15 @@ class Schedule {
   bool advance();
   bool done() const { return done_; }
   const Status& status() const { return status_; }
+  // Whether a done schedule can run again with restart(): not when it holds
+  // a shared-memory team step (poll), whose step number is taken once.
+  bool restartable() const { return polls_.empty(); }
+  // Makes a done, restartable schedule run again from its first round, with
+  // the same tag, steps and scratch (persistent collectives: MPI_Start). The
+  // same tag is safe because a persistent collective is complete at every
+  // rank's MPI_Start before that rank starts it again, and point-to-point
+  // order keeps one start's messages ahead of the next one's.
+  void restart();
   // Runs to completion, progressing the engine (and every other schedule).
   Status run_blocking();
 
@@ -135,6 +148,8 @@ class Schedule {
   std::vector<std::function<bool()>> polls_;
   std::size_t local_next_ = 0;  // local steps of the current round already run
   std::vector<std::function<void()>> exits_;
+  std::vector<std::function<void()>> starts_;
+  bool started_ = false;
   std::vector<std::unique_ptr<std::byte[]>> scratch_;
   std::vector<p2p::Request*> inflight_;
   std::size_t round_ = 0;

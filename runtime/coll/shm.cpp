@@ -615,7 +615,9 @@ bool Team::set_free(std::uint64_t step) const {
 
 void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
   pending_.push_back(p);
-  progress();  // it may be done at once (a bcast root with a free set)
+  // Not advanced here: the schedule's start packs noncontiguous input
+  // (at_start) before its first step runs; start() advances it at once (a
+  // bcast root with a free set is done then).
   // Once p is done the team is not touched (it may be gone: ~Team).
   s.poll([this, p] {
     if (!p->done) progress();
