@@ -621,13 +621,24 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     } else {
       coll::inter_gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, inter_root(root));
     }
+  }
+  // Small nonblocking uniform ones on the team (a block within a mailbox;
+  // the block's size is the same on every rank).
+  const std::size_t block = inter ? 0 : is_root ? rblocks[static_cast<std::size_t>(root)].bytes() : sbytes;
+  coll::shm::Team* team = request != nullptr && !varying_form && block > 0
+                              ? team_nonblocking(*c, coll::Collective::gather, block)
+                              : nullptr;
+  if (inter) {
+    // done above
   } else if (is_root) {
     Staged rs = stage_out(*s, rblocks);
     if (in_place && rs.scratch) pack_block(*s, rblocks, rs, static_cast<std::size_t>(root));
-    coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
+    if (team != nullptr) team->igather(*s, send, block, rs.origin, rs.displs.data(), root);
+    else coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
     finish_out(*s, rblocks, rs);
   } else {
-    coll::gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, root);
+    if (team != nullptr) team->igather(*s, send, block, nullptr, nullptr, root);
+    else coll::gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, root);
   }
   return start(fn, comm, c, std::move(s), request);
 }
@@ -696,11 +707,23 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
     } else {
       coll::inter_scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, inter_root(root));
     }
+  }
+  // Small nonblocking uniform ones on the team (the root's n - 1 blocks
+  // within its mailbox; the block's size is the same on every rank).
+  const std::size_t block = inter ? 0 : is_root ? sblocks[static_cast<std::size_t>(root)].bytes() : rbytes;
+  const auto others = static_cast<std::size_t>(n > 1 ? n - 1 : 0);
+  coll::shm::Team* team = request != nullptr && !varying_form && block > 0 && n > 1
+                              ? team_nonblocking(*c, coll::Collective::scatter, others * block)
+                              : nullptr;
+  if (inter) {
+    // done above
   } else if (is_root) {
     Staged ss = stage_in(*s, sblocks);
-    coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
+    if (team != nullptr) team->iscatter(*s, ss.origin, ss.displs.data(), recv, block, root);
+    else coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
   } else {
-    coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
+    if (team != nullptr) team->iscatter(*s, nullptr, nullptr, recv, block, root);
+    else coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
   }
   if (gets) finish_out(*s, rblocks, rs);
   return start(fn, comm, c, std::move(s), request);
@@ -1017,7 +1040,15 @@ int reduction(const char* fn, Red kind, const void* sbuf, void* rbuf, int count,
   std::byte* in = in_place ? (rs.packed ? reduce_in(*s, rs, rbuf, count, t) : out) : reduce_in(*s, rs, sbuf, count, t);
   const auto ucount = static_cast<std::size_t>(count);
   switch (kind) {
-    case Red::reduce: coll::reduce(*s, in, out, ucount, rs.item_bytes, root); break;
+    case Red::reduce:
+      // Small nonblocking ones on the team (bytes within its mailbox).
+      if (coll::shm::Team* team = request != nullptr && ucount > 0
+                                      ? team_nonblocking(*c, coll::Collective::reduce, ucount * rs.item_bytes)
+                                      : nullptr)
+        team->ireduce(*s, in, out, ucount, rs.item_bytes, root);
+      else
+        coll::reduce(*s, in, out, ucount, rs.item_bytes, root);
+      break;
     case Red::allreduce:
       // Small nonblocking ones on the team (bytes below its mailbox).
       if (coll::shm::Team* team = request != nullptr && ucount > 0

@@ -682,6 +682,45 @@ void Team::ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, 
   enqueue(s, std::move(p));
 }
 
+void Team::ireduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, int root) {
+  auto p = std::make_shared<Pending>();
+  p->kind = Pending::Kind::reduce;
+  p->k = ++step_;
+  p->root = root;
+  p->send = send;
+  p->recv = recv;
+  p->count = count;
+  p->bytes = std::min(count * item_bytes, kMail);
+  p->reducer = &s.reducer();
+  enqueue(s, std::move(p));
+}
+
+void Team::igather(Schedule& s, const void* send, std::size_t block, void* recv, const std::size_t* displs,
+                   int root) {
+  auto p = std::make_shared<Pending>();
+  p->kind = Pending::Kind::gather;
+  p->k = ++step_;
+  p->root = root;
+  p->send = send;
+  p->recv = recv;
+  p->bytes = std::min(block, kMail);
+  if (rank_ == root) p->a.assign(displs, displs + size_);
+  enqueue(s, std::move(p));
+}
+
+void Team::iscatter(Schedule& s, const void* send, const std::size_t* displs, void* recv, std::size_t block,
+                    int root) {
+  auto p = std::make_shared<Pending>();
+  p->kind = Pending::Kind::scatter;
+  p->k = ++step_;
+  p->root = root;
+  p->send = send;
+  p->recv = recv;
+  p->bytes = size_ > 1 ? std::min(block, kMail / static_cast<std::size_t>(size_ - 1)) : 0;
+  if (rank_ == root) p->a.assign(displs, displs + size_);
+  enqueue(s, std::move(p));
+}
+
 bool Team::poll(Pending& p) {
   const std::uint64_t k = p.k;
   switch (p.kind) {
@@ -756,6 +795,60 @@ bool Team::poll(Pending& p) {
       for (std::size_t q = 0; q < n; ++q)
         if (q != me)
           std::memcpy(out + p.b[q], mail(static_cast<int>(q), k).data + (me < q ? me : me - 1) * p.bytes, p.bytes);
+      break;
+    }
+    case Pending::Kind::reduce:
+      // As the blocking mailbox reduce: everyone posts, the root combines
+      // a0 op (a1 op (... op a_{n-1})); the others are done once posted.
+      if (p.phase == 0) {
+        if (!set_free(k)) return false;
+        std::memcpy(mail(rank_, k).data, p.send, p.bytes);
+        mail_post(k);
+        p.phase = 1;
+      }
+      if (rank_ == p.root) {
+        for (int q = 0; q < size_; ++q)
+          if (q != rank_ && mail(q, k).seq.load(std::memory_order_acquire) < k) return false;
+        std::memcpy(p.recv, mail(size_ - 1, k).data, p.bytes);
+        for (int q = size_ - 2; q >= 0 && p.status; --q)
+          p.status = p.reducer->apply(mail(q, k).data, p.recv, p.count);
+      }
+      break;
+    case Pending::Kind::gather: {
+      auto* out = static_cast<std::byte*>(p.recv);
+      if (rank_ != p.root) {
+        if (!set_free(k)) return false;
+        std::memcpy(mail(rank_, k).data, p.send, p.bytes);
+        mail_post(k);
+        break;
+      }
+      if (p.phase == 0) {
+        if (p.send != nullptr) std::memcpy(out + p.a[static_cast<std::size_t>(rank_)], p.send, p.bytes);
+        p.phase = 1;
+      }
+      for (int q = 0; q < size_; ++q)
+        if (q != rank_ && mail(q, k).seq.load(std::memory_order_acquire) < k) return false;
+      for (int q = 0; q < size_; ++q)
+        if (q != rank_) std::memcpy(out + p.a[static_cast<std::size_t>(q)], mail(q, k).data, p.bytes);
+      break;
+    }
+    case Pending::Kind::scatter: {
+      // The root's mailbox: the piece for q at q (q < root) or q - 1.
+      const auto root = static_cast<std::size_t>(p.root);
+      const auto me = static_cast<std::size_t>(rank_);
+      if (rank_ == p.root) {
+        if (!set_free(k)) return false;
+        const auto* in = static_cast<const std::byte*>(p.send);
+        std::byte* box = mail(rank_, k).data;
+        for (std::size_t q = 0; q < static_cast<std::size_t>(size_); ++q)
+          if (q != root) std::memcpy(box + (q < root ? q : q - 1) * p.bytes, in + p.a[q], p.bytes);
+        mail_post(k);
+        if (p.recv != nullptr) std::memcpy(p.recv, in + p.a[root], p.bytes);
+        break;
+      }
+      Mail& m = mail(p.root, k);
+      if (m.seq.load(std::memory_order_acquire) < k) return false;
+      std::memcpy(p.recv, m.data + (me < root ? me : me - 1) * p.bytes, p.bytes);
       break;
     }
   }

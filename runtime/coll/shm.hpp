@@ -96,10 +96,18 @@ class Team {
   void iallgatherv(Schedule& s, const void* send, void* recv, const std::size_t* bytes, const std::size_t* displs);
   void ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,
                  std::size_t block);
+  // Reduce of at most kMail bytes (as reduce(); recv at the root only).
+  void ireduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, int root);
+  // Gather of blocks of at most kMail bytes: each non-root's block in its
+  // mailbox; the root's displs and recv as gather().
+  void igather(Schedule& s, const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
+  // Scatter whose n - 1 blocks of the root fit its mailbox together
+  // (alltoall's layout); the root's send and displs as scatter().
+  void iscatter(Schedule& s, const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
 
  private:
   struct Pending {
-    enum class Kind : std::uint8_t { barrier, bcast, allreduce, allgather, alltoall } kind;
+    enum class Kind : std::uint8_t { barrier, bcast, allreduce, allgather, alltoall, reduce, gather, scatter } kind;
     std::uint64_t k = 0;
     int phase = 0;
     int root = 0;
@@ -109,7 +117,8 @@ class Team {
     std::size_t count = 0;
     const Reducer* reducer = nullptr;
     // allgather: bytes and displacements of every block; alltoall: the send
-    // and receive displacements (bytes = the block).
+    // and receive displacements (bytes = the block); gather / scatter: the
+    // root's displacements (bytes = the block).
     std::vector<std::size_t> a, b;
     bool done = false;
     Status status;

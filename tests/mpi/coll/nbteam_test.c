@@ -1,6 +1,6 @@
 /* Small nonblocking collectives on the shared-memory team (MPI_Ibarrier,
- * MPI_Ibcast, MPI_Iallreduce, MPI_Iallgather and MPI_Ialltoall up to the
- * team's mailbox size, once the
+ * MPI_Ibcast, MPI_Iallreduce, MPI_Iallgather, MPI_Ialltoall, MPI_Ireduce,
+ * MPI_Igather and MPI_Iscatter up to the team's mailbox size, once the
  * communicator has a team): several outstanding at once and completed in
  * mixed order, interleaved with blocking team collectives (which must first
  * finish the pending team steps), in place, a non-commutative user op, a
@@ -112,6 +112,107 @@ static void run(MPI_Comm comm, const char *what) {
     }
     free(bc), free(sum), free(mine), free(inplace), free(gathered), free(a2a_in), free(a2a_out);
   }
+  MPI_Op_free(&mat);
+  MPI_Type_free(&m4);
+
+  /* The rooted ones: MPI_Ireduce (the matrix product too), MPI_Igather and
+   * MPI_Iscatter on both sides of the mailbox limit, every root, in place at
+   * the root, a strided type at the root, several outstanding and completed
+   * in reverse order, with a blocking gather and scatter among them. */
+  MPI_Op_create(matmul, 0, &mat);
+  MPI_Type_contiguous(4, MPI_INT, &m4);
+  MPI_Type_commit(&m4);
+  MPI_Datatype strided2; /* every other int */
+  MPI_Type_vector(3, 1, 2, MPI_INT, &strided2);
+  MPI_Type_commit(&strided2);
+  static const int rcounts[] = {1, 3, 7, 16, 60, 61};
+  for (int round = 0; round < 24; ++round) {
+    const int count = rcounts[round % 6];
+    const int root = (round * 5 + 1) % size;
+    const int n = count * size;
+    int *red = malloc(sizeof(int) * (size_t)count), *mine = malloc(sizeof(int) * (size_t)count);
+    int *inpl = malloc(sizeof(int) * (size_t)count);
+    int *gat = malloc(sizeof(int) * (size_t)n), *gat_in = malloc(sizeof(int) * (size_t)n);
+    int *sca_src = malloc(sizeof(int) * (size_t)n), *sca = malloc(sizeof(int) * (size_t)count);
+    int *sca_in = malloc(sizeof(int) * (size_t)n);
+    int mats[4 * 2], matres[4 * 2], str_in[6], str_gat[3 * 64], bl_gat[64], bl_sca = -1;
+    for (int i = 0; i < count; ++i) mine[i] = rank * 11 + i + round, red[i] = -1, inpl[i] = rank + 3 * i, sca[i] = -1;
+    for (int i = 0; i < n; ++i) {
+      gat[i] = -1;
+      gat_in[i] = i / count == rank ? rank * 11 + i % count + round : -1;
+      sca_src[i] = rank == root ? 1000 * (i / count) + i % count + round : -1;
+      sca_in[i] = sca_src[i];
+    }
+    for (int i = 0; i < 6; ++i) str_in[i] = i % 2 == 0 ? 10 * rank + i / 2 + round : -9;
+    for (int i = 0; i < 3 * size; ++i) str_gat[i] = -1;
+    for (int j = 0; j < 2; ++j) mat_of(rank, j + round, mats + 4 * j);
+    MPI_Request req[8];
+    MPI_Ireduce(mine, red, count, MPI_INT, MPI_SUM, root, comm, &req[0]);
+    MPI_Ireduce(rank == root ? MPI_IN_PLACE : inpl, rank == root ? inpl : NULL, count, MPI_INT, MPI_MAX, root, comm,
+                &req[1]);
+    MPI_Ireduce(mats, matres, 2, m4, mat, root, comm, &req[2]);
+    MPI_Igather(mine, count, MPI_INT, gat, count, MPI_INT, root, comm, &req[3]);
+    MPI_Igather(rank == root ? MPI_IN_PLACE : gat_in + rank * count, count, MPI_INT, rank == root ? gat_in : NULL,
+                count, MPI_INT, root, comm, &req[4]);
+    /* The root receives through a strided type; the others send plain ints. */
+    if (rank == root) MPI_Igather(str_in, 1, strided2, str_gat, 3, MPI_INT, root, comm, &req[5]);
+    else {
+      int plain[3] = {str_in[0], str_in[2], str_in[4]};
+      MPI_Igather(plain, 3, MPI_INT, NULL, 0, MPI_INT, root, comm, &req[5]);
+      MPI_Wait(&req[5], MPI_STATUS_IGNORE); /* plain is local */
+    }
+    MPI_Iscatter(sca_src, count, MPI_INT, sca, count, MPI_INT, root, comm, &req[6]);
+    MPI_Iscatter(rank == root ? sca_in : NULL, count, MPI_INT, rank == root ? MPI_IN_PLACE : sca_in + rank * count,
+                 count, MPI_INT, root, comm, &req[7]);
+    if (round % 2 == 1) { /* blocking team ones while those are pending */
+      int v = rank + round;
+      MPI_Gather(&v, 1, MPI_INT, bl_gat, 1, MPI_INT, root, comm);
+      int src[64];
+      for (int q = 0; q < size; ++q) src[q] = rank == root ? 77 * q + round : -1;
+      MPI_Scatter(src, 1, MPI_INT, &bl_sca, 1, MPI_INT, root, comm);
+      CHECK(bl_sca == 77 * rank + round, "%s: blocking scatter among pending ones: %d", what, bl_sca);
+      if (rank == root)
+        for (int q = 0; q < size; ++q) CHECK(bl_gat[q] == q + round, "%s: blocking gather [%d] = %d", what, q, bl_gat[q]);
+    }
+    for (int i = 7; i >= 0; --i) MPI_Wait(&req[i], MPI_STATUS_IGNORE);
+    if (rank == root) {
+      for (int i = 0; i < count; ++i) {
+        long want = 0;
+        int most = 0;
+        for (int q = 0; q < size; ++q) want += q * 11 + i + round, most = q + 3 * i > most ? q + 3 * i : most;
+        CHECK(red[i] == want, "%s: ireduce round %d [%d] = %d, want %ld", what, round, i, red[i], want);
+        CHECK(inpl[i] == most, "%s: in-place ireduce round %d [%d] = %d", what, round, i, inpl[i]);
+      }
+      for (int i = 0; i < n; ++i) {
+        const int want = (i / count) * 11 + i % count + round;
+        CHECK(gat[i] == want, "%s: igather round %d [%d] = %d, want %d", what, round, i, gat[i], want);
+        CHECK(gat_in[i] == want, "%s: in-place igather round %d [%d] = %d, want %d", what, round, i, gat_in[i], want);
+      }
+      for (int q = 0; q < size; ++q)
+        for (int i = 0; i < 3; ++i)
+          CHECK(str_gat[3 * q + i] == 10 * q + i + round, "%s: strided igather round %d [%d][%d] = %d", what, round, q,
+                i, str_gat[3 * q + i]);
+      for (int j = 0; j < 2; ++j) {
+        int acc[4];
+        mat_of(size - 1, j + round, acc);
+        for (int q = size - 2; q >= 0; --q) {
+          int m[4], one = 1;
+          mat_of(q, j + round, m);
+          matmul(m, acc, &one, NULL);
+        }
+        CHECK(memcmp(acc, matres + 4 * j, sizeof acc) == 0, "%s: non-commutative ireduce round %d item %d", what,
+              round, j);
+      }
+    }
+    for (int i = 0; i < count; ++i) {
+      const int want = 1000 * rank + i + round;
+      CHECK(sca[i] == want, "%s: iscatter round %d [%d] = %d, want %d", what, round, i, sca[i], want);
+      CHECK(sca_in[rank * count + i] == want, "%s: in-place iscatter round %d [%d] = %d", what, round, i,
+            sca_in[rank * count + i]);
+    }
+    free(red), free(mine), free(inpl), free(gat), free(gat_in), free(sca_src), free(sca), free(sca_in);
+  }
+  MPI_Type_free(&strided2);
   MPI_Op_free(&mat);
   MPI_Type_free(&m4);
 
