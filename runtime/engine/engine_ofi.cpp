@@ -131,6 +131,7 @@ constexpr int kMaxRepoll = 16;
 // rank. One engine per process, so these live here.
 struct Lend {
   std::uint64_t grant = 0;  // credit this sender may hold or have in flight towards us
+  std::uint64_t held = 0;   // of it, what its unexpected messages queued here take
 };
 std::vector<Lend> g_lend;
 bool g_lending = false;
@@ -250,6 +251,14 @@ transport::TransportStatus Engine::ofi_send(int world, const void* header, std::
 void Engine::ofi_return_credit(int world, std::uint64_t bytes) {
   OfiPeer& p = ofi_peers_[static_cast<std::size_t>(world)];
   p.credit_owed += bytes;
+  if (g_lending && p.failed) {
+    // A lost sender's credit goes back to the pool as its queued messages go.
+    Lend& l = g_lend[static_cast<std::size_t>(world)];
+    const std::uint64_t back = std::min(l.grant, bytes);
+    l.grant -= back;
+    g_reserve += back;
+    return;
+  }
   if (g_lending && !p.failed) {
     Lend& l = g_lend[static_cast<std::size_t>(world)];
     if (g_reserve != 0) {
@@ -293,6 +302,7 @@ void Engine::ofi_return_credit(int world, std::uint64_t bytes) {
 Engine::OfiCharge::~OfiCharge() {
   if (engine == nullptr || !engine->ofi_ready_) return;
   engine->ofi_unexpected_bytes_ -= bytes;
+  if (static_cast<std::size_t>(src) < g_lend.size()) g_lend[static_cast<std::size_t>(src)].held -= bytes;
   engine->ofi_return_credit(src, bytes);
 }
 
@@ -733,6 +743,7 @@ void Engine::ofi_add_unexpected(int src, const MsgHeader& h, bool has_key, std::
     u->charge.src = src;
     u->charge.bytes = static_cast<std::uint32_t>(eager_charge(h.size));
     ofi_unexpected_bytes_ += u->charge.bytes;
+    g_lend[static_cast<std::size_t>(src)].held += u->charge.bytes;
     if (ofi_unexpected_bytes_ > ofi_unexpected_peak_) {
       ofi_unexpected_peak_ = ofi_unexpected_bytes_;
       g_unexpected_peak = ofi_unexpected_peak_;
@@ -886,6 +897,16 @@ void Engine::ofi_fail_peer(int world, const std::string& why) {
   if (p.failed) return;
   p.failed = true;
   if (g_reclaim_from == world) g_reclaim_from = -1;  // its answer will not come
+  if (g_lending) {
+    // Its grant returns to the reserve, for the other senders: at once but
+    // for what its queued unexpected messages still take (that part as
+    // they are consumed, ofi_return_credit). Its messages in flight, if any
+    // still arrive, count against what it kept.
+    Lend& l = g_lend[static_cast<std::size_t>(world)];
+    const std::uint64_t back = l.grant - std::min(l.grant, l.held);
+    l.grant -= back;
+    g_reserve += back;
+  }
   // Later sends and receives naming it fail at once (check_reachable).
   routes_[static_cast<std::size_t>(world)].kind = Route::lost;
   std::fprintf(stderr, "parley: rank %d: lost the connection to rank %d (libfabric): %s\n", world_rank_, world,
