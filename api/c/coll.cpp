@@ -38,7 +38,16 @@ struct CommSeq {
   // The shared-memory team, made at the first collective that wants it.
   enum class Shm : std::uint8_t { untried, ready, unavailable } shm = Shm::untried;
   std::unique_ptr<coll::shm::Team> team;
+  // The persistent collectives whose schedules are kept on this
+  // communicator: told when it is freed (their steps point into it).
+  std::vector<std::shared_ptr<bool>> kept;
   int take_tag() { return -1000 - static_cast<int>(next++ % (1u << 24)) * coll::kTagsPerCollective; }
+  CommSeq() = default;
+  CommSeq(const CommSeq&) = delete;
+  CommSeq& operator=(const CommSeq&) = delete;
+  ~CommSeq() {
+    for (auto& alive : kept) *alive = false;
+  }
 };
 
 int delete_seq(MPI_Comm, int, void* value, void*) {
@@ -375,6 +384,10 @@ BuildPersistent::BuildPersistent(PersistentSchedule& slot) : previous_(building)
 BuildPersistent::~BuildPersistent() { building = previous_; }
 
 int restart(PersistentSchedule& slot, MPI_Request* request) {
+  if (!*slot.comm_alive)
+    return report("MPI_Start", MPI_COMM_WORLD,
+                  Status(MPI_ERR_COMM, std::string("the communicator of this persistent collective (") + slot.fn +
+                                           ") has been freed"));
   slot.schedule->restart();
   return start_kept(slot, request);
 }
@@ -391,6 +404,10 @@ int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::
     slot.fn = fn;
     slot.comm = comm;
     slot.c = c;
+    slot.comm_alive = std::make_shared<bool>(true);
+    std::vector<std::shared_ptr<bool>>& kept = seq_of(comm).kept;
+    std::erase_if(kept, [](const std::shared_ptr<bool>& a) { return a.use_count() == 1; });  // requests freed
+    kept.push_back(slot.comm_alive);
     return start_kept(slot, request);
   }
   if (request == nullptr) {

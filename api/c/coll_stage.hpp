@@ -103,6 +103,9 @@ struct PersistentSchedule {
   const char* fn = nullptr;
   MPI_Comm comm = MPI_COMM_NULL;
   Communicator* c = nullptr;
+  // Cleared when the communicator is freed: a later MPI_Start is then an
+  // error (MPI_ERR_COMM), not a run over a freed communicator.
+  std::shared_ptr<bool> comm_alive;
 };
 // While one lives, the next nonblocking start() keeps its schedule in slot
 // when the schedule can be restarted (not one holding a team step: those

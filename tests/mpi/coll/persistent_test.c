@@ -157,5 +157,26 @@ int main(int argc, char **argv) {
   bad = freed_running(dup, size) + freed_running(MPI_COMM_WORLD, size);
   CHECK(bad == 0, "a request freed while running gave %d wrong results", bad);
   MPI_Comm_free(&dup);
+  /* Started again after its communicator was freed: a clear error through
+   * MPI_COMM_WORLD's handler, not a run over freed memory. */
+  {
+    MPI_Comm tmp;
+    MPI_Comm_dup(MPI_COMM_WORLD, &tmp);
+    int v = 1, s = 0;
+    MPI_Request r;
+    MPI_Allreduce_init(&v, &s, 1, MPI_INT, MPI_SUM, tmp, MPI_INFO_NULL, &r);
+    MPI_Start(&r);
+    MPI_Wait(&r, MPI_STATUS_IGNORE);
+    CHECK(s == size, "allreduce before the free: %d", s);
+    MPI_Comm_free(&tmp);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    int rc = MPI_Start(&r), cls = MPI_SUCCESS;
+    MPI_Error_class(rc, &cls);
+    /* A single rank's reduction is no schedule kept (nothing to restart). */
+    CHECK(size == 1 || cls == MPI_ERR_COMM, "MPI_Start after MPI_Comm_free returned class %d", cls);
+    if (rc == MPI_SUCCESS) MPI_Wait(&r, MPI_STATUS_IGNORE);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    MPI_Request_free(&r);
+  }
   return finish("persistent-coll");
 }
