@@ -396,8 +396,8 @@ int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::
   Engine& engine = Runtime::get().engine();
   if (request != nullptr && building != nullptr && s->restartable()) {
     // A persistent collective's first start: the schedule is kept for the
-    // later ones (every rank decides alike: restartable() depends only on
-    // whether the team took the step, the same everywhere).
+    // later ones (every rank decides alike: every schedule the builders
+    // make is restartable, team steps included).
     PersistentSchedule& slot = *building;
     building = nullptr;  // a collective the builder might start itself is not this one
     slot.schedule = std::shared_ptr<coll::Schedule>(s.release());

@@ -30,8 +30,8 @@ int make_persistent_coll(const char* fn, MPI_Comm comm, MPI_Request* request,
   r->persistent = true;
   r->comm = c;
   // The first start builds the schedule and keeps it; the later ones run it
-  // again (coll_stage.hpp, PersistentSchedule). A schedule that cannot be
-  // kept (a team step) is built again at every start, by calling MPI_IX.
+  // again (coll_stage.hpp, PersistentSchedule). A schedule that could not be
+  // kept would be built again at every start, by calling MPI_IX.
   auto slot = std::make_shared<coll_stage::PersistentSchedule>();
   auto run = [slot, start = std::move(start)](MPI_Request* inner) {
     if (slot->schedule) return coll_stage::restart(*slot, inner);

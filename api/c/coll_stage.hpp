@@ -108,8 +108,8 @@ struct PersistentSchedule {
   std::shared_ptr<bool> comm_alive;
 };
 // While one lives, the next nonblocking start() keeps its schedule in slot
-// when the schedule can be restarted (not one holding a team step: those
-// are built again at every start, as before).
+// when the schedule can be restarted (every one the builders make: a team
+// step takes its next step number at each restart).
 class BuildPersistent {
  public:
   explicit BuildPersistent(PersistentSchedule& slot);

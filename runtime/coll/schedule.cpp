@@ -96,7 +96,9 @@ void Schedule::call(std::function<Status()> fn) {
   calls_.push_back(std::move(fn));
   steps_.push_back({Kind::call, false, 0, 0, nullptr, nullptr, calls_.size() - 1});
 }
-void Schedule::poll(std::function<bool()> fn) {
+void Schedule::poll(std::function<bool()> fn, std::function<void()> on_restart) {
+  if (on_restart) restarts_.push_back(std::move(on_restart));
+  else restartable_ = false;
   polls_.push_back(std::move(fn));
   steps_.push_back({Kind::poll, false, 0, 0, nullptr, nullptr, polls_.size() - 1});
 }
@@ -152,6 +154,7 @@ void Schedule::restart() {
   done_ = false;
   started_ = false;
   status_ = Status::ok();
+  for (auto& fn : restarts_) fn();
 }
 
 bool Schedule::advance() {

@@ -88,7 +88,9 @@ class Schedule {
   void call(std::function<Status()> fn);
   // A local step that is done once fn returns true; until then the schedule
   // stays at it (advance() returns false and calls fn again next time).
-  void poll(std::function<bool()> fn);
+  // on_restart, when given, makes the step ready to run again (restart()
+  // calls it); without it the schedule cannot be restarted.
+  void poll(std::function<bool()> fn, std::function<void()> on_restart = nullptr);
   // Run when the schedule is destroyed (releases what it borrowed).
   void at_exit(std::function<void()> fn) { exits_.push_back(std::move(fn)); }
   // Run, in order, when the schedule starts (its first advance()) and again
@@ -105,10 +107,11 @@ class Schedule {
   bool done() const { return done_; }
   const Status& status() const { return status_; }
   // Whether a done schedule can run again with restart(): not when it holds
-  // a shared-memory team step (poll), whose step number is taken once.
-  bool restartable() const { return polls_.empty(); }
+  // a poll step without a restart function.
+  bool restartable() const { return restartable_; }
   // Makes a done, restartable schedule run again from its first round, with
-  // the same tag, steps and scratch (persistent collectives: MPI_Start). The
+  // the same tag, steps and scratch (persistent collectives: MPI_Start),
+  // after calling the poll steps' restart functions in order. The
   // same tag is safe because a persistent collective is complete at every
   // rank's MPI_Start before that rank starts it again, and point-to-point
   // order keeps one start's messages ahead of the next one's.
@@ -149,7 +152,9 @@ class Schedule {
   std::size_t local_next_ = 0;  // local steps of the current round already run
   std::vector<std::function<void()>> exits_;
   std::vector<std::function<void()>> starts_;
+  std::vector<std::function<void()>> restarts_;
   bool started_ = false;
+  bool restartable_ = true;
   std::vector<std::unique_ptr<std::byte[]>> scratch_;
   std::vector<p2p::Request*> inflight_;
   std::size_t round_ = 0;

@@ -619,10 +619,20 @@ void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
   // (at_start) before its first step runs; start() advances it at once (a
   // bcast root with a free set is done then).
   // Once p is done the team is not touched (it may be gone: ~Team).
-  s.poll([this, p] {
-    if (!p->done) progress();
-    return p->done;
-  });
+  // A restart (a persistent collective's next MPI_Start) takes the next
+  // step number then, as a new call would.
+  s.poll(
+      [this, p] {
+        if (!p->done) progress();
+        return p->done;
+      },
+      [this, p] {
+        p->k = ++step_;
+        p->phase = 0;
+        p->done = false;
+        p->status = Status::ok();
+        pending_.push_back(p);
+      });
   s.call([p] { return p->status; });
   s.fence();
 }
