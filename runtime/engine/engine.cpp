@@ -113,9 +113,10 @@ void Engine::close() {
   segment_ = transport::shm::Segment();
 }
 
-void Engine::progress() {
+bool Engine::progress() {
+  std::size_t delivered = 0;
   if (shm_ready_) {
-    queues_.poll([this](const transport::shm::ShmMessage& m) { on_message(m.src, m.header, m.payload); });
+    delivered = queues_.poll([this](const transport::shm::ShmMessage& m) { on_message(m.src, m.header, m.payload); });
   }
   if (!busy_peers_.empty()) {
     for (std::size_t i = 0; i < busy_peers_.size();) {
@@ -139,6 +140,7 @@ void Engine::progress() {
     progress_hook_();
     in_progress_hook_ = false;
   }
+  return delivered != 0;
 }
 
 std::string Engine::describe_peers() const {

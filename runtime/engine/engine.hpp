@@ -66,6 +66,11 @@ class Engine {
 
   // --- point-to-point ---------------------------------------------------
   Result<p2p::Request*> isend(Communicator* comm, p2p::Buffer buf, int dest, int tag, p2p::SendMode mode);
+  // A standard send's fast path, tried before isend: when buf is contiguous,
+  // eager-sized, to a rank on this node with no earlier send queued to it and
+  // room in its ring, the message is written there now and true returned (the
+  // send is complete; no request is made). Otherwise false and nothing done.
+  bool send_eager_now(Communicator* comm, const p2p::Buffer& buf, int dest, int tag);
   Result<p2p::Request*> irecv(Communicator* comm, p2p::Buffer buf, int source, int tag);
   // Starts an inactive persistent request again.
   Status start(p2p::Request* r);
@@ -81,7 +86,10 @@ class Engine {
   void cancel(p2p::Request* r);
 
   // --- completion -------------------------------------------------------
-  void progress();
+  // Advances every transport and hook once. True when a message from a
+  // peer on this node was delivered (a waiter that is being fed keeps
+  // spinning instead of yielding; see wait_until).
+  bool progress();
   // Work that progress() advances besides the transports: nonblocking
   // collective schedules, later RMA and I/O. fn(ctx) is called on every
   // progress() until it returns false; it may start sends and receives but

@@ -12,7 +12,10 @@ void Engine::wait_until(Pred pred) {
   if (pred()) return;
   transport::Backoff backoff(oversubscribed_, params_.spin_count);
   for (;;) {
-    progress();
+    // Messages still arriving restart the spin phase: a long wait that is
+    // being fed (a window of many receives) must not fall into yielding,
+    // a system call per poll, while its peer streams to it.
+    if (progress()) backoff.reset();
     if (pred()) return;
     // MPI_THREAD_MULTIPLE: a thread blocked on the API lock may be the one
     // that sends what we wait for.

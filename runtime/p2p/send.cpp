@@ -56,6 +56,23 @@ Result<Request*> Engine::isend(Communicator* comm, p2p::Buffer buf, int dest, in
   return r;
 }
 
+bool Engine::send_eager_now(Communicator* comm, const p2p::Buffer& buf, int dest, int tag) {
+  if (buf.type != nullptr || buf.bytes > eager_max_) return false;
+  const PeerRoute rt = routes_[static_cast<std::size_t>(comm->world_rank(dest))];
+  if (rt.kind != Route::shm || !peers_[static_cast<std::size_t>(rt.index)].pending.empty()) return false;
+  MsgHeader h{};
+  h.type = MsgType::eager;
+  h.context = comm->context_id();
+  h.source = comm->rank();
+  h.tag = tag;
+  h.size = buf.bytes;
+  iovec iov{buf.base, buf.bytes};
+  // A full ring (or a failure, which isend reports) leaves it to isend.
+  return queues_.try_send(static_cast<std::uint32_t>(rt.index), bytes_of(h),
+                          transport::IovSpan(&iov, buf.bytes != 0 ? 1 : 0))
+      .ok();
+}
+
 Status Engine::start(Request* r) {
   r->complete = false;
   r->active = true;

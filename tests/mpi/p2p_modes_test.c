@@ -1,6 +1,7 @@
 /* Send modes and request kinds beyond the basics: buffered sends (and a
  * too-small buffer), ready sends, matched probes, generalized requests,
- * element counts and status updates. */
+ * element counts and status updates, and requests of sends that completed
+ * inside the call. */
 #include "p2p_common.h"
 
 static int says(int code, const char *a, const char *b) {
@@ -213,6 +214,52 @@ static void elements(void) {
   CHECK(error_class_of(rc) == MPI_ERR_COUNT, "negative elements accepted");
 }
 
+/* Small standard sends to a rank on this node complete inside MPI_Isend
+ * (Parley then hands out one shared completed request): every request
+ * operation must still behave as for any completed send, and the data must
+ * arrive in order, whatever mix of completion calls retires them. */
+static void completed_sends(int rank, int size) {
+  if (size < 2 || rank > 1) return;
+  enum { N = 12 };
+  int v[N];
+  if (rank == 0) {
+    MPI_Request r[N];
+    for (int i = 0; i < N; ++i) {
+      v[i] = 1000 + i;
+      CHECK(MPI_Isend(&v[i], 1, MPI_INT, 1, 70, MPI_COMM_WORLD, &r[i]) == MPI_SUCCESS, "isend %d", i);
+      CHECK(r[i] != MPI_REQUEST_NULL, "isend %d gave MPI_REQUEST_NULL", i);
+    }
+    int flag = 0;
+    MPI_Status st;
+    CHECK(MPI_Request_get_status(r[0], &flag, &st) == MPI_SUCCESS && flag, "get_status flag %d", flag);
+    CHECK(r[0] != MPI_REQUEST_NULL, "get_status must not free the request");
+    CHECK(MPI_Test(&r[0], &flag, &st) == MPI_SUCCESS && flag && r[0] == MPI_REQUEST_NULL, "test");
+    CHECK(MPI_Cancel(&r[1]) == MPI_SUCCESS, "cancel of a completed send");
+    CHECK(MPI_Wait(&r[1], &st) == MPI_SUCCESS && r[1] == MPI_REQUEST_NULL, "wait after cancel");
+    int cancelled = 1;
+    MPI_Test_cancelled(&st, &cancelled);
+    CHECK(!cancelled, "a completed send reads as cancelled");
+    CHECK(MPI_Request_free(&r[2]) == MPI_SUCCESS && r[2] == MPI_REQUEST_NULL, "request_free");
+    int idx = -1;
+    CHECK(MPI_Waitany(N, r, &idx, &st) == MPI_SUCCESS && idx == 3 && r[3] == MPI_REQUEST_NULL, "waitany %d", idx);
+    int out = 0, ids[N];
+    MPI_Status sts[N];
+    CHECK(MPI_Testsome(N, r, &out, ids, sts) == MPI_SUCCESS && out == N - 4, "testsome %d", out);
+    for (int i = 0; i < N; ++i) CHECK(r[i] == MPI_REQUEST_NULL, "request %d left after testsome", i);
+    CHECK(MPI_Testall(N, r, &flag, sts) == MPI_SUCCESS && flag, "testall of nulls");
+    /* A freed (null) handle is still refused where a request is required. */
+    CHECK(error_class_of(MPI_Request_free(&r[0])) == MPI_ERR_REQUEST, "free of MPI_REQUEST_NULL");
+    /* The data is unaffected by what the sender did with its requests. */
+    MPI_Send(v, 0, MPI_INT, 1, 71, MPI_COMM_WORLD);
+  } else {
+    for (int i = 0; i < N; ++i) {
+      MPI_Recv(&v[i], 1, MPI_INT, 0, 70, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      CHECK(v[i] == 1000 + i, "message %d carried %d", i, v[i]);
+    }
+    MPI_Recv(v, 0, MPI_INT, 0, 71, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int size;
@@ -224,5 +271,6 @@ int main(int argc, char **argv) {
   matched_probe(my_rank, size);
   generalized();
   elements();
+  completed_sends(my_rank, size);
   return finish("modes");
 }
