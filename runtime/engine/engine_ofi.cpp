@@ -41,7 +41,11 @@
 // base (kGiveBack {h.size bytes}), which refills the reserve. The receiver
 // counts per sender what it granted (base + lent - given back); the sum of
 // the grants and the reserve is the bound at all times, and a sender never
-// holds more than its grant, so the bound on unexpected bytes stands.
+// holds more than its grant, so the bound on unexpected bytes stands. A
+// sender whose unconsumed messages queued here take more than half its
+// grant (a flood ahead of the receives) is lent as much again at once,
+// while the reserve lasts, without waiting for consumption; a lost
+// sender's grant returns to the reserve.
 //
 // Addresses: each rank puts its endpoint address under kOfiAddressKey before
 // the init fence (which collects data); a peer's is fetched with PMIx_Get on
@@ -743,7 +747,26 @@ void Engine::ofi_add_unexpected(int src, const MsgHeader& h, bool has_key, std::
     u->charge.src = src;
     u->charge.bytes = static_cast<std::uint32_t>(eager_charge(h.size));
     ofi_unexpected_bytes_ += u->charge.bytes;
-    g_lend[static_cast<std::size_t>(src)].held += u->charge.bytes;
+    Lend& l = g_lend[static_cast<std::size_t>(src)];
+    l.held += u->charge.bytes;
+    OfiPeer& p = ofi_peers_[static_cast<std::size_t>(src)];
+    if (g_lending && g_reserve != 0 && l.held * 2 > l.grant && !p.failed) [[unlikely]] {
+      // Half its grant waits here unconsumed (a flood before the receives):
+      // lend it as much again now, while the reserve lasts, so it does not
+      // fall back to rendezvous -- whose standard-mode send would wait for
+      // a receive the program may post only after later messages.
+      const std::uint64_t bonus = std::min(g_reserve, l.grant);
+      g_reserve -= bonus;
+      l.grant += bonus;
+      g_max_grant = std::max(g_max_grant, l.grant);
+      p.credit_owed += bonus;
+      if (!p.credit_queued) {
+        p.credit_queued = true;
+        MsgHeader c{};
+        c.type = kCredit;
+        ofi_send_control(src, c);
+      }
+    }
     if (ofi_unexpected_bytes_ > ofi_unexpected_peak_) {
       ofi_unexpected_peak_ = ofi_unexpected_bytes_;
       g_unexpected_peak = ofi_unexpected_peak_;
