@@ -117,6 +117,8 @@ int PMPI_Improbe(int source, int tag, MPI_Comm comm, int* flag, MPI_Message* mes
   if (token != nullptr) {
     *message = messages().insert(token, c);
     fill_status(status, st);
+  } else {
+    engine().probe_missed();
   }
   return MPI_SUCCESS;
 }

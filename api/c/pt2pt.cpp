@@ -251,7 +251,11 @@ int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int* flag, MPI_Status* statu
   }
   parley::p2p::StatusInfo st;
   *flag = engine().iprobe(c, source, tag, st) ? 1 : 0;
-  if (*flag) fill_status(status, st);
+  if (*flag) {
+    fill_status(status, st);
+  } else {
+    engine().probe_missed();
+  }
   return MPI_SUCCESS;
 }
 

@@ -151,7 +151,7 @@ int PMPI_Test(MPI_Request* request, int* flag, MPI_Status* status) {
     empty_status(status);
     return MPI_SUCCESS;
   }
-  if (!done(r)) engine().progress();
+  if (!done(r)) engine().test_progress();
   *flag = done(r) ? 1 : 0;
   if (!*flag) return MPI_SUCCESS;
   const MPI_Comm comm = comm_of(r);
@@ -189,7 +189,7 @@ int complete_all(const char* fn, int count, MPI_Request* reqs, MPI_Status* statu
     engine().wait_until(all_done);
     Runtime::get().set_current_call(nullptr);
   } else {
-    if (!all_done()) engine().progress();
+    if (!all_done()) engine().test_progress();
     *flag = all_done() ? 1 : 0;
     if (!*flag) return MPI_SUCCESS;
   }
@@ -242,7 +242,7 @@ int complete_any(const char* fn, int count, MPI_Request* reqs, int* index, MPI_S
     engine().wait_until(find);
     Runtime::get().set_current_call(nullptr);
   } else if (!find()) {
-    engine().progress();
+    engine().test_progress();
     if (!find()) {
       *flag = 0;
       *index = MPI_UNDEFINED;
@@ -282,7 +282,7 @@ int complete_some(const char* fn, int incount, MPI_Request* reqs, int* outcount,
     engine().wait_until(some_done);
     Runtime::get().set_current_call(nullptr);
   } else if (!some_done()) {
-    engine().progress();
+    engine().test_progress();
   }
   int n = 0;
   bool failed = false;
@@ -423,7 +423,7 @@ int PMPI_Request_get_status(MPI_Request request, int* flag, MPI_Status* status) 
     empty_status(status);
     return MPI_SUCCESS;
   }
-  if (!done(r)) engine().progress();
+  if (!done(r)) engine().test_progress();
   *flag = done(r) ? 1 : 0;
   if (*flag) fill_status(status, r->status);
   return MPI_SUCCESS;

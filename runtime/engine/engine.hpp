@@ -7,6 +7,8 @@
 // oversubscribed), so a waiting rank never starves a peer on its core.
 #pragma once
 
+#include <sched.h>
+
 #include <sys/types.h>
 
 #include <cstddef>
@@ -90,6 +92,16 @@ class Engine {
   // peer on this node was delivered (a waiter that is being fed keeps
   // spinning instead of yielding; see wait_until).
   bool progress();
+  // The progress round of a test call (MPI_Test*, MPI_Request_get_status): on an oversubscribed node a round that
+  // delivered nothing also yields the core, so that a user's loop of tests
+  // does not keep a peer that shares the core from sending what it polls for.
+  void test_progress() {
+    if (!progress() && oversubscribed_) sched_yield();
+  }
+  // The same for a probe that found nothing (MPI_Iprobe, MPI_Improbe).
+  void probe_missed() {
+    if (oversubscribed_) sched_yield();
+  }
   // Work that progress() advances besides the transports: nonblocking
   // collective schedules, later RMA and I/O. fn(ctx) is called on every
   // progress() until it returns false; it may start sends and receives but
