@@ -108,7 +108,7 @@ int finish_blocking(const char* fn, MPI_Comm comm, Request* r, MPI_Status* statu
   Runtime::get().set_current_call(nullptr);
   fill_status(status, r->status);
   int err = r->status.error;
-  if (r != RequestTable::done_send()) engine().free_request(r);
+  release_request(r);
   if (err != MPI_SUCCESS) {
     return report(fn, comm, Status(err, err == MPI_ERR_TRUNCATE ? "message truncated: the receive buffer is too small"
                                                                   : "the transfer failed"));

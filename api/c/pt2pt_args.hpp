@@ -10,6 +10,7 @@
 #include "datatype_basic.hpp"
 #include "datatype_table.hpp"
 #include "p2p/request.hpp"
+#include "request_table.hpp"
 
 namespace parley::c {
 
@@ -25,6 +26,12 @@ int make_recv(const char* fn, void* buf, int count, MPI_Datatype type, int sourc
 int finish_blocking(const char* fn, MPI_Comm comm, p2p::Request* r, MPI_Status* status);
 // Publishes a new request under a handle when rc is MPI_SUCCESS.
 int nonblocking(int rc, p2p::Request* r, MPI_Request* request);
+
+// Gives a request the user has finished with back to the engine; the shared
+// completed send (RequestTable::done_send) is never freed.
+inline void release_request(p2p::Request* r) {
+  if (r != RequestTable::done_send()) Runtime::get().engine().free_request(r);
+}
 
 // Buffered sends (bsend.cpp): copies the message into the attached buffer
 // and sends it from there; the returned request is already complete (or,

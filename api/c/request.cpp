@@ -22,12 +22,6 @@ namespace {
 
 Engine& engine() { return Runtime::get().engine(); }
 
-// Gives a request behind a user's handle back to the engine; the shared
-// completed send (RequestTable::done_send) is never freed.
-void release(Request* r) {
-  if (r != RequestTable::done_send()) engine().free_request(r);
-}
-
 [[gnu::cold]] Status invalid_request(MPI_Request h) {
   return Status(MPI_ERR_REQUEST, "invalid request handle " + std::to_string(h));
 }
@@ -85,7 +79,7 @@ int retire(MPI_Request* handle, Request* r, MPI_Status* status) {
     r->active = false;
   } else {
     requests().erase(*handle);
-    release(r);
+    release_request(r);
     *handle = MPI_REQUEST_NULL;
   }
   return err;
@@ -407,7 +401,7 @@ int PMPI_Request_free(MPI_Request* request) {
   if (r->active && !r->complete) {
     r->user_freed = true;
   } else {
-    release(r);
+    release_request(r);
   }
   return MPI_SUCCESS;
 }

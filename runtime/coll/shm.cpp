@@ -637,29 +637,29 @@ void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
   s.fence();
 }
 
-void Team::ibarrier(Schedule& s) {
+// A new step of the given kind, numbered next, on these buffers.
+std::shared_ptr<Team::Pending> Team::pending(Pending::Kind kind, const void* send, void* recv, int root) {
   auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::barrier;
+  p->kind = kind;
   p->k = ++step_;
-  enqueue(s, std::move(p));
+  p->root = root;
+  p->send = send;
+  p->recv = recv;
+  return p;
+}
+
+void Team::ibarrier(Schedule& s) {
+  enqueue(s, pending(Pending::Kind::barrier));
 }
 
 void Team::ibcast(Schedule& s, void* buf, std::size_t bytes, int root) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::bcast;
-  p->k = ++step_;
-  p->root = root;
-  p->recv = buf;
+  auto p = pending(Pending::Kind::bcast, nullptr, buf, root);
   p->bytes = std::min(bytes, kMail);
   enqueue(s, std::move(p));
 }
 
 void Team::iallreduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::allreduce;
-  p->k = ++step_;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::allreduce, send, recv);
   p->count = count;
   p->bytes = std::min(count * item_bytes, kMail);
   p->reducer = &s.reducer();
@@ -668,11 +668,7 @@ void Team::iallreduce(Schedule& s, const void* send, void* recv, std::size_t cou
 
 void Team::iallgatherv(Schedule& s, const void* send, void* recv, const std::size_t* bytes,
                        const std::size_t* displs) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::allgather;
-  p->k = ++step_;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::allgather, send, recv);
   p->a.assign(bytes, bytes + size_);
   p->b.assign(displs, displs + size_);
   for (std::size_t& x : p->a) x = std::min(x, kMail);
@@ -681,11 +677,7 @@ void Team::iallgatherv(Schedule& s, const void* send, void* recv, const std::siz
 
 void Team::ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, void* recv,
                      const std::size_t* rdispls, std::size_t block) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::alltoall;
-  p->k = ++step_;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::alltoall, send, recv);
   p->a.assign(sdispls, sdispls + size_);
   p->b.assign(rdispls, rdispls + size_);
   p->bytes = size_ > 1 ? std::min(block, kMail / static_cast<std::size_t>(size_ - 1)) : 0;
@@ -693,12 +685,7 @@ void Team::ialltoall(Schedule& s, const void* send, const std::size_t* sdispls, 
 }
 
 void Team::ireduce(Schedule& s, const void* send, void* recv, std::size_t count, std::size_t item_bytes, int root) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::reduce;
-  p->k = ++step_;
-  p->root = root;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::reduce, send, recv, root);
   p->count = count;
   p->bytes = std::min(count * item_bytes, kMail);
   p->reducer = &s.reducer();
@@ -707,12 +694,7 @@ void Team::ireduce(Schedule& s, const void* send, void* recv, std::size_t count,
 
 void Team::igather(Schedule& s, const void* send, std::size_t block, void* recv, const std::size_t* displs,
                    int root) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::gather;
-  p->k = ++step_;
-  p->root = root;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::gather, send, recv, root);
   p->bytes = std::min(block, kMail);
   if (rank_ == root) p->a.assign(displs, displs + size_);
   enqueue(s, std::move(p));
@@ -720,12 +702,7 @@ void Team::igather(Schedule& s, const void* send, std::size_t block, void* recv,
 
 void Team::iscatter(Schedule& s, const void* send, const std::size_t* displs, void* recv, std::size_t block,
                     int root) {
-  auto p = std::make_shared<Pending>();
-  p->kind = Pending::Kind::scatter;
-  p->k = ++step_;
-  p->root = root;
-  p->send = send;
-  p->recv = recv;
+  auto p = pending(Pending::Kind::scatter, send, recv, root);
   p->bytes = size_ > 1 ? std::min(block, kMail / static_cast<std::size_t>(size_ - 1)) : 0;
   if (rank_ == root) p->a.assign(displs, displs + size_);
   enqueue(s, std::move(p));

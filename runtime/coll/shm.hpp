@@ -132,6 +132,8 @@ class Team {
   }
   void drain_slow();
   void enqueue(Schedule& s, std::shared_ptr<Pending> p);
+  std::shared_ptr<Pending> pending(Pending::Kind kind, const void* send = nullptr, void* recv = nullptr,
+                                   int root = 0);
   // Whether every rank has finished the step that last used step's set.
   bool set_free(std::uint64_t step) const;
 

@@ -282,11 +282,15 @@ class Engine {
   // A send's envelope (context, source, tag, size, the request as the
   // sender's reference), the same on every transport.
   static void fill_envelope(p2p::MsgHeader& h, const p2p::Request* r) {
-    h.context = r->comm->context_id();
-    h.source = r->comm->rank();
-    h.tag = r->tag;
-    h.size = r->buf.bytes;
+    fill_envelope(h, r->comm, r->tag, r->buf.bytes);
     h.sender_req = reinterpret_cast<std::uint64_t>(r);
+  }
+  // The same for a send without a request (send_eager_now).
+  static void fill_envelope(p2p::MsgHeader& h, const Communicator* comm, int tag, std::size_t bytes) {
+    h.context = comm->context_id();
+    h.source = comm->rank();
+    h.tag = tag;
+    h.size = bytes;
   }
   // A send to local rank `local`: transmitted now, or queued behind earlier
   // sends to that peer (or a full ring) and sent from progress().

@@ -62,10 +62,7 @@ bool Engine::send_eager_now(Communicator* comm, const p2p::Buffer& buf, int dest
   if (rt.kind != Route::shm || !peers_[static_cast<std::size_t>(rt.index)].pending.empty()) return false;
   MsgHeader h{};
   h.type = MsgType::eager;
-  h.context = comm->context_id();
-  h.source = comm->rank();
-  h.tag = tag;
-  h.size = buf.bytes;
+  fill_envelope(h, comm, tag, buf.bytes);
   iovec iov{buf.base, buf.bytes};
   // A full ring (or a failure, which isend reports) leaves it to isend.
   return queues_.try_send(static_cast<std::uint32_t>(rt.index), bytes_of(h),
