@@ -232,7 +232,16 @@ void Team::wait_all(Flag Control::*field, std::uint64_t value) const {
 }
 
 void Team::wait_free(std::uint64_t step) const {
-  if (step > kSets) wait_all(&Control::finished, step - kSets);
+  if (step <= kSets || step - kSets <= seen_finished_) return;
+  wait_all(&Control::finished, step - kSets);
+  note_finished(step - kSets);
+}
+
+void Team::note_finished(std::uint64_t floor) const {
+  std::uint64_t least = UINT64_MAX;
+  for (int q = 0; q < size_; ++q)
+    if (q != rank_) least = std::min(least, ctl(q).finished.value.load(std::memory_order_acquire));
+  seen_finished_ = std::max({seen_finished_, floor, least == UINT64_MAX ? floor : least});
 }
 
 void Team::post(Flag Control::*field, std::uint64_t step) const {
@@ -320,6 +329,7 @@ Status Team::bcast_cma(void* buf, std::size_t bytes, int root) {
     publish(buf);
     post(&Control::arrived, k);
     wait_all(&Control::finished, k);
+    seen_finished_ = std::max(seen_finished_, k);
   } else {
     wait_one(root, &Control::arrived, k);
     ok = cma_read(root, buf, published(root), bytes);
@@ -607,9 +617,10 @@ Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, 
 // --- nonblocking steps ----------------------------------------------------------
 
 bool Team::set_free(std::uint64_t step) const {
-  if (step <= kSets) return true;
+  if (step <= kSets || step - kSets <= seen_finished_) return true;
   for (int q = 0; q < size_; ++q)
     if (q != rank_ && ctl(q).finished.value.load(std::memory_order_acquire) < step - kSets) return false;
+  note_finished(step - kSets);
   return true;
 }
 
@@ -891,6 +902,7 @@ Status Team::allgatherv_cma(const void* send, void* recv, const std::size_t* byt
   }
   post(&Control::finished, k);
   wait_all(&Control::finished, k);
+  seen_finished_ = std::max(seen_finished_, k);
   return cma_failed(ok, "MPI_Allgather");
 }
 
@@ -927,6 +939,7 @@ Status Team::scatter_cma(const void* send, const std::size_t* displs, void* recv
     post(&Control::arrived, k);
     if (recv != nullptr) std::memcpy(out, in + displs[root], block);
     wait_all(&Control::finished, k);
+    seen_finished_ = std::max(seen_finished_, k);
   } else {
     wait_one(root, &Control::arrived, k);
     ok = cma_read(root, out, reinterpret_cast<const std::uint64_t*>(slot(k, root))[rank_], block);
@@ -955,6 +968,7 @@ Status Team::alltoall_cma(const void* send, const std::size_t* sdispls, void* re
   }
   post(&Control::finished, k);
   wait_all(&Control::finished, k);
+  seen_finished_ = std::max(seen_finished_, k);
   return cma_failed(ok, "MPI_Alltoall");
 }
 

@@ -199,7 +199,11 @@ class Team {
   void wait_all(Flag Control::*field, std::uint64_t value) const;
   void wait_one(int r, Flag Control::*field, std::uint64_t value) const;
   // Before writing the set of `step`: every rank is done with its last use.
+  // Reads the others' `finished` lines only when what was last seen of them
+  // (seen_finished_) does not already say so.
   void wait_free(std::uint64_t step) const;
+  // Records what every other rank's `finished` is now (at least `floor`).
+  void note_finished(std::uint64_t floor) const;
   void post(Flag Control::*field, std::uint64_t step) const;
 
   void barrier_flat(std::uint64_t k);
@@ -229,6 +233,12 @@ class Team {
   std::byte* base_;
   std::size_t bytes_;
   std::uint64_t step_ = 0;
+  // Every other rank had finished this step when their flags were last
+  // read (flags only grow). Writers check it first: in a sequence of small
+  // steps the others' `finished` lines, which they write at every step, are
+  // then read once every few steps instead of at each (a cache line moved
+  // from another core on every root's path).
+  mutable std::uint64_t seen_finished_ = 0;
   bool oversubscribed_;  // more ranks of the team than cores (the same on every rank)
   // Bcast chunk: kBcastChunk (pipelined) when every rank has a core, the
   // whole set when the node is oversubscribed (each chunk costs the readers
