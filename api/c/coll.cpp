@@ -349,6 +349,7 @@ void reduce_finish(coll::Schedule& s, const ReduceSetup& rs, std::byte* work, vo
 
 namespace {
 PersistentSchedule* building = nullptr;  // BuildPersistent's slot (under the API lock)
+const char* building_init = nullptr;     // its MPI_X_init's name when only building
 
 // The nonblocking start of a schedule that stays in slot.schedule.
 int start_kept(PersistentSchedule& slot, MPI_Request* request) {
@@ -380,8 +381,18 @@ int start_kept(PersistentSchedule& slot, MPI_Request* request) {
 }
 }  // namespace
 
-BuildPersistent::BuildPersistent(PersistentSchedule& slot) : previous_(building) { building = &slot; }
-BuildPersistent::~BuildPersistent() { building = previous_; }
+BuildPersistent::BuildPersistent(PersistentSchedule& slot, const char* init_fn)
+    : previous_(building), previous_init_(building_init) {
+  building = &slot;
+  building_init = init_fn;
+}
+BuildPersistent::~BuildPersistent() {
+  building = previous_;
+  building_init = previous_init_;
+}
+
+const char* call_name(const char* fn) { return building_init != nullptr ? building_init : fn; }
+bool deferring_build() { return building != nullptr && building_init != nullptr; }
 
 int restart(PersistentSchedule& slot, MPI_Request* request) {
   if (!*slot.comm_alive)
@@ -394,12 +405,23 @@ int restart(PersistentSchedule& slot, MPI_Request* request) {
 
 int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::Schedule> s, MPI_Request* request) {
   Engine& engine = Runtime::get().engine();
+  const bool only_build = deferring_build();
+  if (request != nullptr && only_build && !s->restartable()) {
+    // Not kept (none of the builders makes such a schedule): dropped
+    // unstarted, built again at the first start (every rank alike).
+    building = nullptr;
+    building_init = nullptr;
+    *request = MPI_REQUEST_NULL;
+    return MPI_SUCCESS;
+  }
   if (request != nullptr && building != nullptr && s->restartable()) {
-    // A persistent collective's first start: the schedule is kept for the
+    // A persistent collective's init (only_build: the first MPI_Start runs
+    // it through restart()) or first start: the schedule is kept for the
     // later ones (every rank decides alike: every schedule the builders
     // make is restartable, team steps included).
     PersistentSchedule& slot = *building;
     building = nullptr;  // a collective the builder might start itself is not this one
+    building_init = nullptr;
     slot.schedule = std::shared_ptr<coll::Schedule>(s.release());
     slot.fn = fn;
     slot.comm = comm;
@@ -408,6 +430,10 @@ int start(const char* fn, MPI_Comm comm, Communicator* c, std::unique_ptr<coll::
     std::vector<std::shared_ptr<bool>>& kept = seq_of(comm).kept;
     std::erase_if(kept, [](const std::shared_ptr<bool>& a) { return a.use_count() == 1; });  // requests freed
     kept.push_back(slot.comm_alive);
+    if (only_build) {
+      *request = MPI_REQUEST_NULL;
+      return MPI_SUCCESS;
+    }
     return start_kept(slot, request);
   }
   if (request == nullptr) {
@@ -459,7 +485,7 @@ using parley::c::require_initialized;
 
 #define COLL_TRY(expr)                                         \
   do {                                                         \
-    if (Status coll_st_ = (expr); !coll_st_) return report(fn, comm, coll_st_); \
+    if (Status coll_st_ = (expr); !coll_st_) return report(call_name(fn), comm, coll_st_); \
   } while (0)
 
 // Blocking collectives whose block (the same on every rank) prefers the

@@ -22,7 +22,7 @@ using parley::c::null_arg;
 
 #define COLL_TRY(expr)                                                          \
   do {                                                                          \
-    if (Status coll_st_ = (expr); !coll_st_) return report(fn, comm, coll_st_); \
+    if (Status coll_st_ = (expr); !coll_st_) return report(call_name(fn), comm, coll_st_); \
   } while (0)
 
 enum class Form : std::uint8_t { allgather, allgatherv, alltoall, alltoallv, alltoallw };

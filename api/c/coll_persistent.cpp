@@ -1,8 +1,10 @@
 // Persistent collectives on the C ABI (MPI-4.0 §6.13): MPI_X_init creates
-// an inactive persistent request; every MPI_Start runs the nonblocking form
-// MPI_IX with the arguments given at init (which, as the standard requires,
-// the user keeps valid until the request is freed) and keeps the schedule
-// it built; the later starts run that schedule again.
+// an inactive persistent request and builds its schedule there, by running
+// the nonblocking form MPI_IX with the init's arguments in a build-only mode
+// (nothing is sent and no team step is taken): the schedule then holds its
+// own references on the datatypes and op, which the user may free before
+// the first MPI_Start (legal MPI), and argument errors are reported by the
+// init. Every MPI_Start runs the kept schedule (again).
 // request.cpp starts, completes and frees these (persistent_coll.hpp).
 #include <mpi.h>
 
@@ -29,10 +31,18 @@ int make_persistent_coll(const char* fn, MPI_Comm comm, MPI_Request* request,
   r->kind = p2p::RequestKind::generalized;
   r->persistent = true;
   r->comm = c;
-  // The first start builds the schedule and keeps it; the later ones run it
-  // again (coll_stage.hpp, PersistentSchedule). A schedule that could not be
-  // kept would be built again at every start, by calling MPI_IX.
+  // The schedule is built here and kept (coll_stage.hpp, PersistentSchedule);
+  // every start runs it again. A schedule that could not be kept would be
+  // built again at every start, by calling MPI_IX.
   auto slot = std::make_shared<coll_stage::PersistentSchedule>();
+  {
+    coll_stage::BuildPersistent build(*slot, fn);
+    MPI_Request none = MPI_REQUEST_NULL;
+    if (int rc = start(&none); rc != MPI_SUCCESS) {  // reported already, under fn
+      Runtime::get().engine().free_request(r);
+      return rc;
+    }
+  }
   auto run = [slot, start = std::move(start)](MPI_Request* inner) {
     if (slot->schedule) return coll_stage::restart(*slot, inner);
     coll_stage::BuildPersistent build(*slot);

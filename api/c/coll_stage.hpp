@@ -110,16 +110,25 @@ struct PersistentSchedule {
 // While one lives, the next nonblocking start() keeps its schedule in slot
 // when the schedule can be restarted (every one the builders make: a team
 // step takes its next step number at each restart).
+// With `init_fn` (MPI_X_init's name) the schedule is only built, not
+// started (the first MPI_Start runs it through restart()), and errors of
+// the build are reported under that name.
 class BuildPersistent {
  public:
-  explicit BuildPersistent(PersistentSchedule& slot);
+  explicit BuildPersistent(PersistentSchedule& slot, const char* init_fn = nullptr);
   ~BuildPersistent();
   BuildPersistent(const BuildPersistent&) = delete;
   BuildPersistent& operator=(const BuildPersistent&) = delete;
 
  private:
   PersistentSchedule* previous_;
+  const char* previous_init_;
 };
+// The name errors of a collective call are reported under: fn, or the
+// MPI_X_init being built.
+const char* call_name(const char* fn);
+// Whether the schedule being made now is a persistent one built at init.
+bool deferring_build();
 // Starts slot.schedule again (restart()) as the new request.
 int restart(PersistentSchedule& slot, MPI_Request* request);
 
@@ -196,7 +205,9 @@ inline Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, con
 inline Status array_ok(const void* a, const char* what) { return a != nullptr ? Status::ok() : null_arg(what); }
 
 inline std::unique_ptr<coll::Schedule> schedule(Communicator& c, MPI_Comm h) {
-  return std::make_unique<coll::Schedule>(c, next_tag(h));
+  auto s = std::make_unique<coll::Schedule>(c, next_tag(h));
+  if (deferring_build()) s->set_deferred(true);
+  return s;
 }
 
 inline std::byte* first(const Staged& st) { return st.origin + (st.displs.empty() ? 0 : st.displs[0]); }

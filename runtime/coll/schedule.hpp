@@ -109,6 +109,12 @@ class Schedule {
   // Whether a done schedule can run again with restart(): not when it holds
   // a poll step without a restart function.
   bool restartable() const { return restartable_; }
+  // A persistent collective's schedule built at MPI_X_init: it first runs
+  // at the first MPI_Start, through restart(), so what a step takes when
+  // it starts (a team step's number and its place in the team's queue) is
+  // taken by its restart function then, not while it is built.
+  void set_deferred(bool d) { deferred_ = d; }
+  bool deferred() const { return deferred_; }
   // Makes a done, restartable schedule run again from its first round, with
   // the same tag, steps and scratch (persistent collectives: MPI_Start),
   // after calling the poll steps' restart functions in order. The
@@ -155,6 +161,7 @@ class Schedule {
   std::vector<std::function<void()>> restarts_;
   bool started_ = false;
   bool restartable_ = true;
+  bool deferred_ = false;
   std::vector<std::unique_ptr<std::byte[]>> scratch_;
   std::vector<p2p::Request*> inflight_;
   std::size_t round_ = 0;

@@ -625,7 +625,12 @@ bool Team::set_free(std::uint64_t step) const {
 }
 
 void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
-  pending_.push_back(p);
+  // A deferred schedule (a persistent collective built at its init) takes
+  // its step number at its first start, in the restart function below.
+  if (!s.deferred()) {
+    p->k = ++step_;
+    pending_.push_back(p);
+  }
   // Not advanced here: the schedule's start packs noncontiguous input
   // (at_start) before its first step runs; start() advances it at once (a
   // bcast root with a free set is done then).
@@ -648,11 +653,10 @@ void Team::enqueue(Schedule& s, std::shared_ptr<Pending> p) {
   s.fence();
 }
 
-// A new step of the given kind, numbered next, on these buffers.
+// A new step of the given kind on these buffers (numbered by enqueue).
 std::shared_ptr<Team::Pending> Team::pending(Pending::Kind kind, const void* send, void* recv, int root) {
   auto p = std::make_shared<Pending>();
   p->kind = kind;
-  p->k = ++step_;
   p->root = root;
   p->send = send;
   p->recv = recv;

@@ -1,11 +1,12 @@
 /* Persistent collectives (MPI-4.0): each request is started 1000 times with
  * fresh data, several in flight at once, completed with Wait/Waitall/Test,
- * then freed. The schedule is built at the first start and run again at the
- * later ones, so the data a start reads must be that start's: noncontiguous
+ * then freed. The schedule is built at init and run at every start, so the
+ * data a start reads must be that start's: noncontiguous
  * types (packed at every start), MPI_IN_PLACE, a non-commutative op;
  * requests on a communicator with a shared-memory team (whose small steps
- * are built again at every start), a blocking collective between starts
- * (the tag sequence stays in step), and a request freed while it runs. */
+ * take their step number at every start), a blocking collective between
+ * starts (the tag sequence stays in step), the types and op freed between
+ * init and the first start, and a request freed while it runs. */
 #include "../p2p_common.h"
 
 /* 2x2 matrices mod 1009, a b = a * b (non-commutative). */
@@ -120,6 +121,77 @@ static int staged(MPI_Comm comm, int size, int iters) {
   return bad;
 }
 
+/* The datatypes and the op freed between MPI_X_init and the first MPI_Start
+ * (legal MPI: the request holds what it needs from its init on): a vector
+ * type through allreduce, bcast and allgather, a user op (the
+ * non-commutative matrix product) on a contiguous type. */
+static int freed_at_init(MPI_Comm comm, int size, int iters) {
+  enum { N = 64 };
+  MPI_Datatype vec, mat;
+  MPI_Type_vector(N / 2, 1, 2, MPI_INT, &vec);
+  MPI_Type_commit(&vec);
+  MPI_Type_contiguous(4, MPI_INT, &mat);
+  MPI_Type_commit(&mat);
+  MPI_Op prod;
+  MPI_Op_create(matmul, 0, &prod);
+  static int vin[N], vout[N], bc[N], mats[8], matres[8];
+  int *ag = malloc(sizeof(int) * N * (size_t)size);
+  MPI_Request r[4];
+  MPI_Allreduce_init(vin, vout, 1, vec, MPI_SUM, comm, MPI_INFO_NULL, &r[0]);
+  MPI_Allreduce_init(mats, matres, 2, mat, prod, comm, MPI_INFO_NULL, &r[1]);
+  MPI_Bcast_init(bc, 1, vec, size - 1, comm, MPI_INFO_NULL, &r[2]);
+  MPI_Allgather_init(vin, 1, vec, ag, N / 2, MPI_INT, comm, MPI_INFO_NULL, &r[3]);
+  MPI_Type_free(&vec);
+  MPI_Type_free(&mat);
+  MPI_Op_free(&prod);
+  int bad = 0;
+  for (int it = 0; it < iters; it++) {
+    for (int i = 0; i < N; i++) {
+      vin[i] = i % 2 == 0 ? my_rank * 100 + i + it : -1;
+      vout[i] = -7;
+      bc[i] = my_rank == size - 1 ? (i % 2 == 0 ? 3 * i + it : -2) : -9;
+    }
+    for (int m = 0; m < 2; m++) mat_of(my_rank, it + m, mats + 4 * m);
+    MPI_Startall(4, r);
+    MPI_Waitall(4, r, MPI_STATUSES_IGNORE);
+    for (int i = 0; i < N; i++) {
+      if (i % 2 == 0) {
+        bad += vout[i] != size * (i + it) + 100 * size * (size - 1) / 2;
+        bad += bc[i] != 3 * i + it;
+      } else {
+        bad += vout[i] != -7;
+        bad += bc[i] != (my_rank == size - 1 ? -2 : -9);
+      }
+    }
+    for (int m = 0; m < 2; m++) {
+      int acc[4], t[4], one = 1;
+      mat_of(size - 1, it + m, acc);
+      for (int q = size - 2; q >= 0; q--) {
+        mat_of(q, it + m, t);
+        matmul(t, acc, &one, NULL);
+      }
+      for (int k = 0; k < 4; k++) bad += matres[4 * m + k] != acc[k];
+    }
+    for (int q = 0; q < size; q++)
+      for (int i = 0; i < N / 2; i++) bad += ag[q * (N / 2) + i] != q * 100 + 2 * i + it;
+  }
+  for (int k = 0; k < 4; k++) MPI_Request_free(&r[k]);
+  free(ag);
+  /* An argument error is the init's (it builds the schedule), named so. */
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  int v = 0, cls = MPI_SUCCESS;
+  MPI_Request bad_req;
+  int rc = MPI_Allreduce_init(&v, &v, -1, MPI_INT, MPI_SUM, comm, MPI_INFO_NULL, &bad_req);
+  MPI_Error_class(rc, &cls);
+  CHECK(cls == MPI_ERR_COUNT, "MPI_Allreduce_init with count -1 returned class %d", cls);
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  CHECK(strstr(msg, "MPI_Allreduce_init") != NULL, "the error does not name MPI_Allreduce_init: %s", msg);
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_ARE_FATAL);
+  return bad;
+}
+
 /* A request freed while it may still run: it completes on its own. */
 static int freed_running(MPI_Comm comm, int size) {
   int v = my_rank, s = 0;
@@ -154,6 +226,8 @@ int main(int argc, char **argv) {
   CHECK(bad == 0, "%d wrong results over 100 restarts on a communicator with a team", bad);
   bad = staged(dup, size, 100);
   CHECK(bad == 0, "%d wrong results over 100 staged restarts on a communicator with a team", bad);
+  bad = freed_at_init(MPI_COMM_WORLD, size, 20) + freed_at_init(dup, size, 20);
+  CHECK(bad == 0, "%d wrong results with the types and op freed after init", bad);
   bad = freed_running(dup, size) + freed_running(MPI_COMM_WORLD, size);
   CHECK(bad == 0, "a request freed while running gave %d wrong results", bad);
   MPI_Comm_free(&dup);
