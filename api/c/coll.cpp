@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -41,7 +42,19 @@ struct CommSeq {
   // The persistent collectives whose schedules are kept on this
   // communicator: told when it is freed (their steps point into it).
   std::vector<std::shared_ptr<bool>> kept;
-  int take_tag() { return -1000 - static_cast<int>(next++ % (1u << 24)) * coll::kTagsPerCollective; }
+  // Each collective's tags: -1000 - 64 * (its number mod the wrap), the
+  // wrap 2^24 (the lowest tag, about -2^30, stays an int) unless
+  // PARLEY_COLL_TAG_WRAP (tests: the sequence comes round quickly) says less.
+  int take_tag() {
+    static const std::uint32_t wrap = [] {
+      const char* e = std::getenv("PARLEY_COLL_TAG_WRAP");
+      const unsigned long long v = e != nullptr ? std::strtoull(e, nullptr, 10) : 0;
+      return v >= 2 && v < (1u << 24) ? static_cast<std::uint32_t>(v) : (1u << 24);
+    }();
+    const std::uint32_t seq = next;
+    next = next + 1 == wrap ? 0 : next + 1;
+    return -1000 - static_cast<int>(seq) * coll::kTagsPerCollective;
+  }
   CommSeq() = default;
   CommSeq(const CommSeq&) = delete;
   CommSeq& operator=(const CommSeq&) = delete;
@@ -130,18 +143,18 @@ CommSeq& seq_of(MPI_Comm comm) {
 // each collective owns kTagsPerCollective tags.
 int next_tag(MPI_Comm comm) { return seq_of(comm).take_tag(); }
 
+// next_tag without MPI_Comm_get_attr (we are inside an MPI call on c).
+int take_tag_of(MPI_Comm comm, Communicator& c) {
+  for (const auto& [k, v] : c.attributes())
+    if (k == seq_keyval) return static_cast<CommSeq*>(v)->take_tag();
+  return next_tag(comm);
+}
+
 // A direct team call that some ranks may make while others build a
 // schedule for the same collective (the choice depends on each rank's own
 // datatypes) uses up the schedule's tag too: otherwise the ranks' tag
 // counters drift apart and their next tagged collective never matches.
-void skip_schedule_tag(MPI_Comm comm, Communicator& c) {
-  for (const auto& [k, v] : c.attributes())
-    if (k == seq_keyval) {
-      (void)static_cast<CommSeq*>(v)->take_tag();
-      return;
-    }
-  (void)next_tag(comm);
-}
+void skip_schedule_tag(MPI_Comm comm, Communicator& c) { (void)take_tag_of(comm, c); }
 
 coll::shm::Team* shm_team(MPI_Comm comm, Communicator& c) {
   // Once made, the team is found straight in the communicator's attribute
@@ -399,7 +412,11 @@ int restart(PersistentSchedule& slot, MPI_Request* request) {
     return report("MPI_Start", MPI_COMM_WORLD,
                   Status(MPI_ERR_COMM, std::string("the communicator of this persistent collective (") + slot.fn +
                                            ") has been freed"));
-  slot.schedule->restart();
+  // A fresh tag at every start, taken in the same order everywhere (all
+  // ranks start persistent collectives in the same order): a kept tag would
+  // come round again after the sequence's wrap and could meet a new
+  // collective's messages while both run.
+  slot.schedule->restart(take_tag_of(slot.comm, *slot.c));
   return start_kept(slot, request);
 }
 

@@ -138,7 +138,8 @@ void Schedule::finish(Status st) {
   if (status_.is_ok()) status_ = std::move(st);
 }
 
-void Schedule::restart() {
+void Schedule::restart(int tag) {
+  tag_ = tag;
   for (p2p::Request* r : inflight_) {  // only after an error
     if (r == nullptr) continue;
     if (!r->complete) {

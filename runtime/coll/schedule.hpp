@@ -116,12 +116,12 @@ class Schedule {
   void set_deferred(bool d) { deferred_ = d; }
   bool deferred() const { return deferred_; }
   // Makes a done, restartable schedule run again from its first round, with
-  // the same tag, steps and scratch (persistent collectives: MPI_Start),
-  // after calling the poll steps' restart functions in order. The
-  // same tag is safe because a persistent collective is complete at every
-  // rank's MPI_Start before that rank starts it again, and point-to-point
-  // order keeps one start's messages ahead of the next one's.
-  void restart();
+  // the same steps and scratch and the given tag (persistent collectives:
+  // MPI_Start takes the communicator's next tag, as a new collective would,
+  // so that a kept schedule never holds a tag the sequence comes round to
+  // after its wrap), after calling the poll steps' restart functions in
+  // order.
+  void restart(int tag);
   // Runs to completion, progressing the engine (and every other schedule).
   Status run_blocking();
 

@@ -192,6 +192,33 @@ static int freed_at_init(MPI_Comm comm, int size, int iters) {
   return bad;
 }
 
+/* A persistent allreduce running together with a nonblocking one, started
+ * many times: under PARLEY_COLL_TAG_WRAP=8 (the coll-persistent-wrap tests)
+ * the tag sequence comes round every 8 collectives, and a schedule that
+ * kept its first tag would share it with every eighth Iallreduce while
+ * both run (at 4 ranks, two rounds each: messages of the one meet receives
+ * of the other). Every start takes a fresh tag instead. */
+static int beside_nonblocking(MPI_Comm comm, int size, int iters) {
+  enum { N = 8 };
+  int a[N], sa[N], b[N], sb[N], bad = 0;
+  MPI_Request p, x[2];
+  MPI_Allreduce_init(a, sa, N, MPI_INT, MPI_SUM, comm, MPI_INFO_NULL, &p);
+  for (int it = 0; it < iters; it++) {
+    for (int i = 0; i < N; i++) a[i] = my_rank + i + it, b[i] = 3 * my_rank - i + it;
+    x[0] = p;
+    MPI_Start(&x[0]);
+    MPI_Iallreduce(b, sb, N, MPI_INT, MPI_SUM, comm, &x[1]);
+    if (it % 3 == 0) MPI_Barrier(comm); /* the sequence moves by one more */
+    MPI_Waitall(2, x, MPI_STATUSES_IGNORE);
+    for (int i = 0; i < N; i++) {
+      bad += sa[i] != size * (i + it) + size * (size - 1) / 2;
+      bad += sb[i] != size * (it - i) + 3 * size * (size - 1) / 2;
+    }
+  }
+  MPI_Request_free(&p);
+  return bad;
+}
+
 /* A request freed while it may still run: it completes on its own. */
 static int freed_running(MPI_Comm comm, int size) {
   int v = my_rank, s = 0;
@@ -226,6 +253,8 @@ int main(int argc, char **argv) {
   CHECK(bad == 0, "%d wrong results over 100 restarts on a communicator with a team", bad);
   bad = staged(dup, size, 100);
   CHECK(bad == 0, "%d wrong results over 100 staged restarts on a communicator with a team", bad);
+  bad = beside_nonblocking(MPI_COMM_WORLD, size, 200) + beside_nonblocking(dup, size, 50);
+  CHECK(bad == 0, "%d wrong results with a persistent and a nonblocking allreduce together", bad);
   bad = freed_at_init(MPI_COMM_WORLD, size, 20) + freed_at_init(dup, size, 20);
   CHECK(bad == 0, "%d wrong results with the types and op freed after init", bad);
   bad = freed_running(dup, size) + freed_running(MPI_COMM_WORLD, size);
