@@ -39,6 +39,11 @@ struct CommSeq {
   // The shared-memory team, made at the first collective that wants it.
   enum class Shm : std::uint8_t { untried, ready, unavailable } shm = Shm::untried;
   std::unique_ptr<coll::shm::Team> team;
+  // Per collective, once the team is ready: whether every size up to
+  // kSmallTeam bytes takes the team (1), or not (2), 0 not asked yet
+  // (team_for's fast path: the full decision is 120 of a small bcast's
+  // 650 instructions).
+  std::array<std::int8_t, static_cast<std::size_t>(coll::Collective::count_)> small_team{};
   // The persistent collectives whose schedules are kept on this
   // communicator: told when it is freed (their steps point into it).
   std::vector<std::shared_ptr<bool>> kept;
@@ -511,6 +516,27 @@ using parley::c::require_initialized;
 // on every rank): the sizes that only its CMA form takes make the team first
 // (a collective step every rank takes alike) to learn whether CMA works.
 coll::shm::Team* team_for(MPI_Comm comm, Communicator& c, coll::Collective which, std::size_t bytes) {
+  // Every crossover to point-to-point lies above kSmallTeam and a forced
+  // algorithm holds at every size, so the answer at kSmallTeam is the
+  // answer at every smaller size (asked once per communicator).
+  constexpr std::size_t kSmallTeam = 4096;
+  if (bytes <= kSmallTeam && seq_keyval != MPI_KEYVAL_INVALID) {
+    for (const auto& [k, v] : c.attributes())
+      if (k == seq_keyval) {
+        auto* known = static_cast<CommSeq*>(v);
+        if (known->shm != CommSeq::Shm::ready) break;
+        std::int8_t& small = known->small_team[static_cast<std::size_t>(which)];
+        if (small == 0) {
+          const int n = c.local_size();
+          small = coll::prefer_shm(which, kSmallTeam, n, true) &&
+                          (known->team->cma() || coll::prefer_shm(which, kSmallTeam, n, false))
+                      ? 1
+                      : 2;
+        }
+        if (small == 1) return known->team.get();
+        break;
+      }
+  }
   const int n = c.local_size();
   if (c.is_inter() || n < 2 || !coll::prefer_shm(which, bytes, n, true)) return nullptr;
   coll::shm::Team* team = shm_team(comm, c);
