@@ -165,15 +165,23 @@ inline int inter_root(int root) {
 
 inline Status datatype(MPI_Datatype h, const char* what, dt::Type*& t) { return check_datatype(h, what, true, &t); }
 
-inline Status count_ok(std::int64_t n, const char* what) {
-  if (n >= 0) return Status::ok();
+// The checks below are inline, their messages built out of line (a small
+// collective's call makes four of them).
+[[gnu::cold, gnu::noinline]] inline Status count_error(std::int64_t n, const char* what) {
   return Status(MPI_ERR_COUNT, std::string(what) + " must be non-negative (got " + std::to_string(n) + ")");
 }
+inline Status count_ok(std::int64_t n, const char* what) {
+  if (n >= 0) [[likely]] return Status::ok();
+  return count_error(n, what);
+}
 
-inline Status root_ok(const Communicator& c, int root) {
-  if (root >= 0 && root < c.local_size()) return Status::ok();
+[[gnu::cold, gnu::noinline]] inline Status root_error(const Communicator& c, int root) {
   return Status(MPI_ERR_ROOT, "invalid root " + std::to_string(root) + " (communicator size " +
                                   std::to_string(c.local_size()) + ")");
+}
+inline Status root_ok(const Communicator& c, int root) {
+  if (root >= 0 && root < c.local_size()) [[likely]] return Status::ok();
+  return root_error(c, root);
 }
 
 // A process's part in a rooted collective (gather, scatter), intra or inter:
@@ -195,10 +203,14 @@ inline Status rooted_role(const Communicator& c, int root, RootedRole& out) {
   return Status::ok();
 }
 
-inline Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
+[[gnu::cold, gnu::noinline]] inline Status buffer_error(const void* buf, std::int64_t count, const char* what) {
   if (buf == MPI_IN_PLACE) return Status(MPI_ERR_BUFFER, std::string(what) + " may not be MPI_IN_PLACE here");
-  if (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)
-    return Status(MPI_ERR_BUFFER, std::string(what) + " is NULL but count is " + std::to_string(count));
+  return Status(MPI_ERR_BUFFER, std::string(what) + " is NULL but count is " + std::to_string(count));
+}
+inline Status buffer_ok(const void* buf, std::int64_t count, MPI_Datatype h, const dt::Type* t, const char* what) {
+  if (buf == MPI_IN_PLACE ||
+      (buf == nullptr && count > 0 && t->size() > 0 && t->is_predefined() && h != MPI_DATATYPE_NULL)) [[unlikely]]
+    return buffer_error(buf, count, what);
   return Status::ok();
 }
 

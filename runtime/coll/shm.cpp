@@ -84,7 +84,12 @@ Team::Team(int rank, int size, std::byte* base, std::size_t bytes)
       base_(base),
       bytes_(bytes),
       oversubscribed_(transport::node_oversubscribed(static_cast<unsigned>(size))),
-      bcast_chunk_(bcast_chunk(oversubscribed_, set_bytes())) {}
+      bcast_chunk_(bcast_chunk(oversubscribed_, set_bytes())),
+      // Oversubscribed, the counter was as fast or 20% faster than the flat
+      // barrier in the measurements (docs/collectives.md); with a core per
+      // rank the flat one (no shared read-modify-write).
+      counter_barrier_(forced(Collective::barrier) == Algorithm::counter ||
+                       (forced(Collective::barrier) != Algorithm::shm && oversubscribed_)) {}
 
 Team::~Team() {
   // MPI_Comm_free with nonblocking team steps pending (legal: they complete
@@ -251,11 +256,7 @@ void Team::post(Flag Control::*field, std::uint64_t step) const {
 void Team::barrier() {
   drain();
   const std::uint64_t k = ++step_;
-  // Oversubscribed, the counter was as fast or 20% faster than the flat
-  // barrier in the measurements (docs/collectives.md); with a core per rank
-  // the flat one (no shared read-modify-write).
-  const Algorithm f = forced(Collective::barrier);
-  if (f == Algorithm::counter || (f != Algorithm::shm && oversubscribed_)) barrier_counter(k);
+  if (counter_barrier_) barrier_counter(k);
   else barrier_flat(k);
   post(&Control::finished, k);
 }

@@ -244,6 +244,7 @@ class Team {
   // whole set when the node is oversubscribed (each chunk costs the readers
   // a turn on a core). The same on every rank.
   std::size_t bcast_chunk_;
+  bool counter_barrier_;  // barrier(): the counter form (else the flat one)
   bool cma_ = false;
   std::deque<std::shared_ptr<Pending>> pending_;  // nonblocking steps not done yet, oldest first
   std::unique_ptr<std::byte[]> scratch_;  // reduce_cma's staging of peers' pieces
