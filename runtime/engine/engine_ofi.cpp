@@ -13,7 +13,8 @@
 //
 // The caller header of every message is OfiHeader: the p2p header, the
 // eager credit handed back to the message's receiver, and (rts with FI_RMA)
-// the remote key.
+// the remote key; a plain eager message carries the shorter OfiShortHeader,
+// or goes bare (the envelope in the provider's remote CQ data, below).
 //
 // Flow control of unexpected messages. The endpoint's own credits bound the
 // messages in its receive pool, but an eager message that matches no posted
@@ -95,6 +96,47 @@ struct OfiShortHeader {
   std::uint32_t credit;
 };
 static_assert(sizeof(OfiShortHeader) == 20);
+
+// A plain eager message may go bare (Endpoint::try_send_bare): its
+// envelope in the endpoint's 44 immediate bits, the payload alone in the
+// provider message, so a payload of a whole receive buffer (16 KiB, which
+// is also tcp;ofi_rxm's eager limit) is one provider message instead of
+// two fragments. Bits: tag 0..15, source 16..28, context 29..43 (14 bits
+// of id and the local-view bit 31). An envelope that does not fit goes in
+// band, as does a message that would fit one buffer with its header while
+// credits are owed to the peer (they ride only on in-band headers).
+constexpr unsigned kImmTagBits = 16;
+constexpr unsigned kImmSourceBits = 13;
+constexpr unsigned kImmContextBits = 15;
+static_assert(kImmTagBits + kImmSourceBits + kImmContextBits == ofi::Endpoint::kImmBits);
+constexpr std::uint32_t kLocalViewBit = 0x80000000u;
+constexpr std::uint32_t kImmContextIdMask = (1u << (kImmContextBits - 1)) - 1;
+
+bool encode_envelope(const MsgHeader& h, std::uint64_t* imm) {
+  const auto tag = static_cast<std::uint32_t>(h.tag);
+  const auto source = static_cast<std::uint32_t>(h.source);
+  if (h.tag < 0 || h.source < 0 || (tag >> kImmTagBits) != 0 || (source >> kImmSourceBits) != 0 ||
+      (h.context & ~(kLocalViewBit | kImmContextIdMask)) != 0) {
+    return false;
+  }
+  const std::uint64_t ctx =
+      (h.context & kImmContextIdMask) | ((h.context & kLocalViewBit) != 0 ? kImmContextIdMask + 1 : 0);
+  *imm = tag | (std::uint64_t{source} << kImmTagBits) | (ctx << (kImmTagBits + kImmSourceBits));
+  return true;
+}
+
+void decode_envelope(std::uint64_t imm, MsgHeader* h) {
+  h->type = MsgType::eager;
+  h->tag = static_cast<std::int32_t>(imm & ((1u << kImmTagBits) - 1));
+  h->source = static_cast<std::int32_t>((imm >> kImmTagBits) & ((1u << kImmSourceBits) - 1));
+  const auto ctx = static_cast<std::uint32_t>(imm >> (kImmTagBits + kImmSourceBits));
+  h->context = (ctx & kImmContextIdMask) | ((ctx & (kImmContextIdMask + 1)) != 0 ? kLocalViewBit : 0);
+}
+
+// Largest payload of a bare message (0: the provider has no CQ data), and
+// of an in-band plain eager message in one provider message.
+std::size_t g_bare_max = 0;
+std::size_t g_short_max = 0;
 
 // A message that only gives eager credit back (the ofi engine's own type,
 // never seen by the shm protocol).
@@ -184,6 +226,8 @@ Status Engine::init_ofi(const bootstrap::JobInfo& job, bool multi_node) {
   }
   ofi_rma_ = ep_.has_rma();
   ofi_eager_max_ = std::min(params_.eager_limit, ep_.max_payload(kHeaderKeyLen));
+  g_bare_max = std::min(params_.eager_limit, ep_.max_bare_payload());
+  g_short_max = std::min(params_.eager_limit, ep_.max_payload(sizeof(OfiShortHeader)));
   ofi_chunk_ = ep_.max_payload(kHeaderLen);
   ofi_frag_max_ = cfg.frag_max;
   ofi_ready_ = true;
@@ -340,6 +384,24 @@ bool Engine::ofi_try_transmit(Request* r, int world) {
   // Short of eager credit: rendezvous, whatever the size.
   const std::uint64_t charge = eager_charge(r->buf.bytes);
   const bool credit_ok = charge <= p.eager_credit;
+  std::uint64_t imm = 0;
+  if (credit_ok && r->mode != p2p::SendMode::sync && r->buf.bytes <= g_bare_max &&
+      (r->buf.bytes > g_short_max ||
+       (p.credit_owed == 0 && !ep_.owes_credits(static_cast<ofi::PeerId>(world)))) &&
+      encode_envelope(h, &imm) && ep_.can_send_bare(static_cast<ofi::PeerId>(world))) {
+    iovec iov{r->buf.base, r->buf.bytes};
+    auto st = ep_.try_send_bare(static_cast<ofi::PeerId>(world), imm,
+                                transport::IovSpan(&iov, iov.iov_len ? 1 : 0));
+    if (st.would_block()) return false;
+    if (!st.ok()) {
+      ofi_fail_peer(world, st.what);
+      ofi_fail_request(r, world, st.what);
+      return true;
+    }
+    p.eager_credit -= charge;
+    complete(r);
+    return true;
+  }
   const bool eager = r->buf.bytes <= ofi_eager_max_ && credit_ok;
   // Medium messages: eager fragments of at most ofi_chunk_ bytes, sent back
   // to back (the first one carries the envelope), instead of a rendezvous.
@@ -566,7 +628,24 @@ void Engine::ofi_progress() {
 void Engine::on_ofi_event(const ofi::OfiEvent& ev) {
   switch (ev.kind) {
     case ofi::EventKind::message:
-      on_ofi_message(static_cast<int>(ev.peer), ev.header, ev.payload);
+      if (ev.peer >= routes_.size()) [[unlikely]] {
+        std::fprintf(stderr, "parley: rank %d: a message from unknown peer %u was dropped\n", world_rank_,
+                     ev.peer);
+        return;
+      }
+      if (ev.bare) {
+        // The envelope came as the endpoint's immediate: rebuild the short
+        // header it stands for (no credit rides on a bare message).
+        MsgHeader h{};
+        decode_envelope(ev.imm, &h);
+        OfiShortHeader sh{};
+        std::memcpy(sh.envelope, &h, kEnvelopeLen);
+        sh.credit = 0;
+        on_ofi_message(static_cast<int>(ev.peer), {reinterpret_cast<const std::byte*>(&sh), sizeof sh},
+                       ev.payload);
+      } else {
+        on_ofi_message(static_cast<int>(ev.peer), ev.header, ev.payload);
+      }
       if (static_cast<int>(ev.peer) == g_lose_peer && g_lose_after != 0 && --g_lose_after == 0) [[unlikely]]
         ofi_fail_peer(g_lose_peer, "injected fault (PARLEY_OFI_TEST_LOSE)");
       return;

@@ -76,6 +76,15 @@ TransportStatus OfiConfig::from_env(OfiConfig* out) {
   if (const char* s = std::getenv("PARLEY_OFI_RMA"); s != nullptr && *s != '\0') {
     c.want_rma = !(std::strcmp(s, "0") == 0 || std::strcmp(s, "off") == 0 || std::strcmp(s, "no") == 0);
   }
+  if (const char* s = std::getenv("PARLEY_OFI_CQ_DATA"); s != nullptr && *s != '\0') {
+    if (std::strcmp(s, "0") == 0 || std::strcmp(s, "off") == 0 || std::strcmp(s, "no") == 0) {
+      c.want_cq_data = false;
+    } else if (std::strcmp(s, "1") == 0 || std::strcmp(s, "on") == 0 || std::strcmp(s, "yes") == 0) {
+      c.want_cq_data = true;
+    } else {
+      return TransportStatus::error(Code::invalid, "PARLEY_OFI_CQ_DATA must be 0 or 1");
+    }
+  }
   if (!env_size("PARLEY_OFI_EAGER", &c.eager_size)) {
     return TransportStatus::error(Code::invalid, "PARLEY_OFI_EAGER: not a size");
   }

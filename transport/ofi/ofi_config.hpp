@@ -40,6 +40,13 @@ struct OfiConfig {
   // tcp;ofi_rxm, whose default is 64 B, less than Parley's headers + a few
   // bytes. 0: take the provider's default.
   std::size_t inject_size = 512;
+  // PARLEY_OFI_CQ_DATA=0: do not ask for remote CQ data. Otherwise the
+  // hints ask for 8 bytes of it (domain_attr->cq_data_size; asked again
+  // without it if a provider refuses), and where it is granted a message
+  // may carry its sender and the caller's envelope there instead of in the
+  // buffer (Endpoint::try_send_bare), so a payload of a whole receive
+  // buffer still goes as one provider message.
+  bool want_cq_data = true;
   std::uint32_t read_ops = 64;  // PARLEY_OFI_READ_OPS: rendezvous reads in flight
   std::size_t read_chunk = 4u << 20;  // PARLEY_OFI_READ_CHUNK: bytes of one fi_read
   // PARLEY_OFI_UNEXPECTED_MAX: bytes of eager messages this process may hold

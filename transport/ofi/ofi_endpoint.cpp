@@ -31,6 +31,11 @@ namespace {
 
 constexpr std::size_t kCqBatch = 16;
 
+// Remote CQ data of a bare message: the sender's id in the low bits, the
+// caller's Endpoint::kImmBits above them.
+constexpr unsigned kBareIdBits = 64 - Endpoint::kImmBits;
+constexpr std::uint64_t kBareIdMask = (std::uint64_t{1} << kBareIdBits) - 1;
+
 std::byte* alloc_pool(std::size_t bytes) {
   const std::size_t rounded = (bytes + 4095) & ~std::size_t{4095};
   return static_cast<std::byte*>(std::aligned_alloc(4096, rounded));
@@ -196,6 +201,36 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
   const auto* ctx = static_cast<const OpCtx*>(e.op_context);
   const std::uint32_t index = ctx->index;
   const std::byte* data = rx[index].data;
+  if ((e.flags & FI_REMOTE_CQ_DATA) != 0) {
+    // Bare: the payload alone; the sender sent its address earlier.
+    const auto src = static_cast<PeerId>(e.data & kBareIdMask);
+    PeerState& p = peer_slot(src);
+    p.reached = true;
+    heard(src);
+    OfiEvent ev{EventKind::message};
+    ev.peer = src;
+    ev.payload = {data, e.len};
+    ev.bare = true;
+    ev.imm = e.data >> kBareIdBits;
+    fn(user, ev);
+    ++*events;
+    // The callback may have grown `peers` (insert_peer): index again.
+    PeerState& q = peers[src];
+    ++q.owed;
+    if (q.owed >= credits / 2 && !q.credit_queued) {
+      q.credit_queued = true;
+      credit_queue.push_back(src);
+    }
+    TransportStatus st = post_rx(index);
+    if (!st.ok()) [[unlikely]] {
+      OfiEvent err{EventKind::error};
+      err.op = OpKind::recv;
+      err.status = st;
+      fn(user, err);
+      ++*events;
+    }
+    return;
+  }
   WireHeader w{};
   bool ok = e.len >= sizeof w;
   if (ok) {
@@ -213,6 +248,7 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
     PeerState& p = peer_slot(w.src);
     p.reached = true;
     heard(w.src);
+    p.send_credits += w.credits;
     if (w.addr_len != 0 && !p.known) {
       fi_addr_t a = FI_ADDR_NOTAVAIL;
       int ret = fi_av_insert(av, data + sizeof w, 1, &a, 0, nullptr);
@@ -229,7 +265,6 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
         ++*events;
       }
     }
-    p.send_credits += w.credits;
     if (w.kind == WireKind::data) {
       const std::byte* h = data + sizeof w + w.addr_len;
       OfiEvent ev{EventKind::message};
@@ -238,9 +273,11 @@ void Endpoint::Impl::consume_rx(const fi_cq_data_entry& e, EventFn fn, void* use
       ev.payload = {h + w.header_len, w.payload_len};
       fn(user, ev);
       ++*events;
-      ++p.owed;
-      if (p.owed >= credits / 2 && !p.credit_queued) {
-        p.credit_queued = true;
+      // The callback may have grown `peers` (insert_peer): index again.
+      PeerState& q = peers[w.src];
+      ++q.owed;
+      if (q.owed >= credits / 2 && !q.credit_queued) {
+        q.credit_queued = true;
         credit_queue.push_back(w.src);
       }
     }
@@ -365,6 +402,7 @@ TransportStatus Endpoint::open(const Fabric& fabric, PeerId self) {
   m.self = self;
   m.eager_size = std::min(cfg.eager_size, fabric.max_msg_size());
   m.inject_size = fabric.inject_size();
+  m.bare = fabric.cq_data_size() >= 8 && self <= kBareIdMask;
   m.credits = cfg.credits;
   m.connect_timeout_ms = cfg.connect_timeout_ms;
   m.peer_timeout_ms = cfg.peer_timeout_ms;
@@ -561,12 +599,63 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
     out += v.iov_len;
   }
   const std::size_t total = static_cast<std::size_t>(out - slot.data);
-  slot.peer = dst;
   slot.hello = hello;
+  TransportStatus st = m.post_send(dst, *p, s, total, false, 0);
+  if (!st.ok()) return st;
+  p->owed -= w.credits;
+  p->hello_sent = true;
+  return TransportStatus::success();
+}
 
+bool Endpoint::can_send_bare(PeerId dst) const {
+  if (impl_ == nullptr || !impl_->bare || dst >= impl_->peers.size()) return false;
+  const PeerState& p = impl_->peers[dst];
+  return p.known && p.hello_sent && !p.failed;
+}
+
+std::size_t Endpoint::max_bare_payload() const {
+  return impl_ != nullptr && impl_->bare ? impl_->eager_size : 0;
+}
+
+bool Endpoint::owes_credits(PeerId dst) const {
+  return impl_ != nullptr && dst < impl_->peers.size() && impl_->peers[dst].owed != 0;
+}
+
+TransportStatus Endpoint::try_send_bare(PeerId dst, std::uint64_t imm, IovSpan payload) {
+  Impl& m = *impl_;
+  if (!can_send_bare(dst) || (imm >> kImmBits) != 0) [[unlikely]] {
+    PeerState* p = m.peer(dst);
+    if (p != nullptr && p->failed) return p->failure;
+    return TransportStatus::error(Code::invalid,
+                                  "ofi try_send_bare: not possible to this peer now (see can_send_bare) or "
+                                  "immediate too wide");
+  }
+  PeerState* p = m.peer(dst);
+  const std::size_t len = iov_total(payload);
+  if (len > m.eager_size) [[unlikely]] {
+    return TransportStatus::error(Code::too_large,
+                                  "ofi try_send_bare: payload larger than max_bare_payload()");
+  }
+  if (p->send_credits == 0 || m.tx_free.empty()) return TransportStatus::busy();
+  const std::uint32_t s = m.tx_free.back();
+  TxSlot& slot = m.tx[s];
+  std::byte* out = slot.data;
+  for (const iovec& v : payload) {
+    if (v.iov_len != 0) std::memcpy(out, v.iov_base, v.iov_len);
+    out += v.iov_len;
+  }
+  slot.hello = false;
+  return m.post_send(dst, *p, s, len, true, (imm << kBareIdBits) | m.self);
+}
+
+TransportStatus Endpoint::Impl::post_send(PeerId dst, PeerState& p, std::uint32_t s, std::size_t total,
+                                          bool has_data, std::uint64_t data) {
+  TxSlot& slot = tx[s];
+  slot.peer = dst;
   ssize_t ret;
-  void* mr_desc = m.tx_mr.registered() ? m.tx_mr.desc() : nullptr;
-  if (total <= m.inject_size) {
+  void* mr_desc = tx_mr.registered() ? tx_mr.desc() : nullptr;
+  const bool inject = total <= inject_size;
+  if (inject) {
     // FI_INJECT through sendmsg keeps a completion (and so an error naming
     // the peer) while letting the provider take its inline path.
     iovec iov{slot.data, total};
@@ -574,54 +663,58 @@ TransportStatus Endpoint::try_send(PeerId dst, std::span<const std::byte> header
     msg.msg_iov = &iov;
     msg.desc = &mr_desc;
     msg.iov_count = 1;
-    msg.addr = p->addr;
+    msg.addr = p.addr;
     msg.context = &slot.ctx.fi;
-    ret = fi_sendmsg(m.ep, &msg, FI_INJECT | FI_COMPLETION);
+    msg.data = data;
+    ret = fi_sendmsg(ep, &msg, FI_INJECT | FI_COMPLETION | (has_data ? FI_REMOTE_CQ_DATA : 0));
+  } else if (has_data) {
+    ret = fi_senddata(ep, slot.data, total, mr_desc, data, p.addr, &slot.ctx.fi);
   } else {
-    ret = fi_send(m.ep, slot.data, total, mr_desc, p->addr, &slot.ctx.fi);
+    ret = fi_send(ep, slot.data, total, mr_desc, p.addr, &slot.ctx.fi);
   }
   if (ret != 0) [[unlikely]] {
     if (ret == -FI_EAGAIN) {
       const std::uint64_t now = now_ms();
-      if (p->blocked_since_ms == 0) {
-        p->blocked_since_ms = now;
-      } else if (p->reached) {
+      if (p.blocked_since_ms == 0) {
+        p.blocked_since_ms = now;
+      } else if (p.reached) {
         // A broken connection: some providers queue and reconnect forever.
-        if (m.peer_timeout_ms != 0 && now - std::max(p->blocked_since_ms, p->heard_ms) > m.peer_timeout_ms) {
+        if (peer_timeout_ms != 0 && now - std::max(p.blocked_since_ms, p.heard_ms) > peer_timeout_ms) {
           char buf[320];
           std::snprintf(buf, sizeof buf,
                         "fi_send (peer %u): refused with FI_EAGAIN for %u ms with no sign of the peer "
                         "meanwhile (is the peer alive? PARLEY_OFI_PEER_TIMEOUT_MS)",
-                        dst, m.peer_timeout_ms);
+                        dst, peer_timeout_ms);
           TransportStatus st = TransportStatus::error(Code::peer_gone, intern_message(buf), FI_ETIMEDOUT);
-          m.fail_peer(dst, st);
+          fail_peer(dst, st);
           return st;
         }
       } else {
         // Connection set-up: some providers retry a refused connect forever.
-        if (now - p->blocked_since_ms > m.connect_timeout_ms) {
+        if (now - p.blocked_since_ms > connect_timeout_ms) {
           char buf[320];
           std::snprintf(buf, sizeof buf,
                         "fi_send (peer %u): no connection within %u ms, the provider kept answering "
                         "FI_EAGAIN (is the peer alive? PARLEY_OFI_CONNECT_TIMEOUT_MS)",
-                        dst, m.connect_timeout_ms);
+                        dst, connect_timeout_ms);
           TransportStatus st = TransportStatus::error(Code::peer_gone, intern_message(buf), FI_ETIMEDOUT);
-          m.fail_peer(dst, st);
+          fail_peer(dst, st);
           return st;
         }
       }
       return TransportStatus::busy();
     }
-    TransportStatus st = fi_failure(total <= m.inject_size ? "fi_sendmsg (FI_INJECT)" : "fi_send", ret, dst);
-    if (st.code == Code::peer_gone) m.fail_peer(dst, st);
+    TransportStatus st = fi_failure(inject     ? "fi_sendmsg (FI_INJECT)"
+                                    : has_data ? "fi_senddata"
+                                               : "fi_send",
+                                    ret, dst);
+    if (st.code == Code::peer_gone) fail_peer(dst, st);
     return st;
   }
-  m.tx_free.pop_back();
-  m.op_started(dst);
-  p->blocked_since_ms = 0;
-  --p->send_credits;
-  p->owed -= w.credits;
-  p->hello_sent = true;
+  tx_free.pop_back();
+  op_started(dst);
+  p.blocked_since_ms = 0;
+  --p.send_credits;
   return TransportStatus::success();
 }
 

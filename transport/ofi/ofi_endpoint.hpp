@@ -52,6 +52,10 @@ struct OfiEvent {
   std::span<const std::byte> header;   // message only
   std::span<const std::byte> payload;  // message only
   TransportStatus status{};            // error only
+  // message only: a bare message (try_send_bare), whose header is empty
+  // and whose caller bits came in the provider's remote CQ data.
+  bool bare = false;
+  std::uint64_t imm = 0;
 };
 
 class Endpoint {
@@ -94,6 +98,26 @@ class Endpoint {
   [[nodiscard]] TransportStatus try_send(PeerId dst, std::span<const std::byte> header, IovSpan payload);
   // Largest payload try_send takes with a header of header_len bytes.
   [[nodiscard]] std::size_t max_payload(std::size_t header_len) const;
+
+  // Bare messages: the payload alone in the provider message, the sender's
+  // id and `imm` (the caller's kImmBits bits, e.g. an envelope) in the
+  // provider's remote CQ data, so a payload of a whole receive buffer
+  // (max_bare_payload()) is one provider message. No credits ride on it
+  // (they go on the next try_send or a credit-only message). Delivered as
+  // a message event with bare set, in order with the sender's other
+  // messages; otherwise as try_send. Needs FI_REMOTE_CQ_DATA of 8 bytes
+  // from the provider (asked in the hints, PARLEY_OFI_CQ_DATA) and our
+  // address already sent to dst (any earlier try_send carried it).
+  static constexpr unsigned kImmBits = 44;
+  // Whether try_send_bare to dst may be used now.
+  [[nodiscard]] bool can_send_bare(PeerId dst) const;
+  // Largest payload of a bare message: one receive buffer (0 without CQ data).
+  [[nodiscard]] std::size_t max_bare_payload() const;
+  // As try_send, but bare; invalid when can_send_bare(dst) is false or imm
+  // has bits at or above kImmBits.
+  [[nodiscard]] TransportStatus try_send_bare(PeerId dst, std::uint64_t imm, IovSpan payload);
+  // Whether a try_send to dst now would carry credits back to it.
+  [[nodiscard]] bool owes_credits(PeerId dst) const;
 
   // Drains up to `budget` completion entries (and the error queue), calling
   // fn(const OfiEvent&) for each message, read completion and error, then

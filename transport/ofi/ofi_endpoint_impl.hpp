@@ -89,6 +89,7 @@ struct Endpoint::Impl {
   TransportDescriptor desc{};
   std::size_t eager_size = 0;
   std::size_t inject_size = 0;
+  bool bare = false;  // the provider carries 8 bytes of remote CQ data and self fits its id bits
   std::uint32_t credits = 0;
   std::uint32_t connect_timeout_ms = 0;
   std::uint32_t peer_timeout_ms = 0;
@@ -127,6 +128,11 @@ struct Endpoint::Impl {
   // on them fail first. Called from poll when some peer is watched.
   void check_stalls(EventFn fn, void* user, std::size_t* events);
 
+  // Hands tx slot s (total bytes of it, for dst) to the provider, with
+  // remote CQ data when has_data; on success the bookkeeping of a data
+  // message (credit spent, slot taken). would_block as the provider says.
+  TransportStatus post_send(PeerId dst, PeerState& p, std::uint32_t s, std::size_t total, bool has_data,
+                            std::uint64_t data);
   TransportStatus post_rx(std::uint32_t index);
   // Sends owed credits to queued peers (credit-only messages), as resources allow.
   void flush_credits();

@@ -77,7 +77,11 @@ bool names_entry(const fi_info* fi, const std::string& want) {
   return !want.empty() && want == address_text(fi);
 }
 
-fi_info* make_hints(const OfiConfig& config, bool with_rma, std::size_t inject) {
+// Bytes of remote CQ data asked for: the sender's id and a caller envelope
+// (Endpoint::try_send_bare).
+constexpr std::size_t kCqDataBytes = 8;
+
+fi_info* make_hints(const OfiConfig& config, bool with_rma, std::size_t inject, bool cq_data) {
   fi_info* hints = fi_allocinfo();
   if (hints == nullptr) return nullptr;
   hints->caps = FI_MSG | FI_SEND | FI_RECV;
@@ -93,6 +97,11 @@ fi_info* make_hints(const OfiConfig& config, bool with_rma, std::size_t inject) 
   hints->domain_attr->av_type = FI_AV_TABLE;
   hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY;
   hints->domain_attr->resource_mgmt = FI_RM_ENABLED;
+  if (cq_data) {
+    hints->domain_attr->cq_data_size = kCqDataBytes;
+    // Every message consumes a receive buffer anyway, CQ data or not.
+    hints->mode |= FI_RX_CQ_DATA;
+  }
   if (!config.provider.empty()) hints->fabric_attr->prov_name = strdup(config.provider.c_str());
   return hints;
 }
@@ -169,15 +178,18 @@ TransportStatus Fabric::open(const OfiConfig& config) {
   fi_info* list = nullptr;
   bool with_rma = config.want_rma;
   int ret = -FI_ENODATA;
-  // Each with the inject size asked for first, then without.
+  // Each with the inject size asked for first, then without; each of those
+  // with remote CQ data first, then without.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    for (int inj = 0; inj < 2; ++inj) {
+    for (int inj = 0; inj < 2 && ret != 0; ++inj) {
       if (inj == 1 && config.inject_size == 0) break;
-      fi_info* hints = make_hints(config, with_rma, inj == 0 ? config.inject_size : 0);
-      if (hints == nullptr) return TransportStatus::error(Code::no_space, "fi_allocinfo: out of memory");
-      ret = fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
-      fi_freeinfo(hints);
-      if (ret == 0) break;
+      for (int cqd = 0; cqd < 2 && ret != 0; ++cqd) {
+        if (cqd == 0 && !config.want_cq_data) continue;
+        fi_info* hints = make_hints(config, with_rma, inj == 0 ? config.inject_size : 0, cqd == 0);
+        if (hints == nullptr) return TransportStatus::error(Code::no_space, "fi_allocinfo: out of memory");
+        ret = fi_getinfo(kApiVersion, nullptr, nullptr, 0, hints, &list);
+        fi_freeinfo(hints);
+      }
     }
     if (ret == 0 || !with_rma) break;
     with_rma = false;
@@ -256,6 +268,9 @@ std::size_t Fabric::iov_limit() const {
     n = info_->tx_attr->rma_iov_limit;
   }
   return n == 0 ? 1 : n;
+}
+std::size_t Fabric::cq_data_size() const {
+  return info_ != nullptr && config_.want_cq_data ? info_->domain_attr->cq_data_size : 0;
 }
 std::size_t Fabric::rx_queue_size() const { return info_ != nullptr ? info_->rx_attr->size : 0; }
 bool Fabric::mr_local() const { return info_ != nullptr && (info_->domain_attr->mr_mode & FI_MR_LOCAL) != 0; }

@@ -48,6 +48,9 @@ class Fabric {
   [[nodiscard]] std::size_t max_msg_size() const;
   [[nodiscard]] std::size_t iov_limit() const;
   [[nodiscard]] std::size_t rx_queue_size() const;
+  // Bytes of remote CQ data a message may carry (0: none, or
+  // PARLEY_OFI_CQ_DATA=0).
+  [[nodiscard]] std::size_t cq_data_size() const;
   // Memory-registration rules of the domain (FI_MR_* bits).
   [[nodiscard]] bool mr_local() const;      // local buffers need a descriptor
   [[nodiscard]] bool mr_virt_addr() const;  // remote addresses are virtual addresses

@@ -5,6 +5,12 @@
 // It carries the sender's id (the receiver may not have it in its address
 // vector yet), credits handed back to the receiver of this message, and the
 // lengths of the parts. Credit-only messages have no caller header or payload.
+//
+// A bare message (Endpoint::try_send_bare) has no WireHeader at all: the
+// provider's remote CQ data (FI_REMOTE_CQ_DATA, 8 bytes) carries the
+// sender's PeerId in its low 20 bits and the caller's 44 bits above them,
+// and the buffer holds the payload alone. The completion's FI_REMOTE_CQ_DATA
+// flag tells the two kinds apart.
 #pragma once
 
 #include <cstdint>

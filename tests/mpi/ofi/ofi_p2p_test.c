@@ -4,7 +4,8 @@
  * rank (shm and ofi peers alike) in per-sender order, synchronous rendezvous,
  * an unexpected flood bigger than the endpoint's credits, medium messages
  * sent as eager fragments (unexpected, probed, truncated, synchronous,
- * noncontiguous, interleaved with small ones), and a message size given as
+ * noncontiguous, interleaved with small ones), messages at the eager limit
+ * and a byte either side in order with others, and a message size given as
  * argv[1] (default 8 MiB). */
 #include <stdint.h>
 
@@ -225,6 +226,71 @@ static void fragments(int rank, int size) {
   for (int i = 0; i < K; i++) free(bufs[i]);
 }
 
+/* Messages at the eager limit: a payload of one whole receive buffer
+ * (16384 B, one provider message with the envelope in remote CQ data where
+ * the provider has it), one byte under and over, and the edge of the
+ * in-band header (16348/16349), sent before the receives (unexpected) and
+ * after them (matched at arrival), in order with small and empty ones, with
+ * tags the immediate holds and one it does not (70000: in band), on WORLD
+ * and on a dup. Received with MPI_ANY_TAG (and some specific tags), so any
+ * overtaking shows as a wrong tag, size or pattern. */
+static void limit_edges(int rank, int size) {
+  enum { K = 11 };
+  const size_t sz[K] = {16384, 16383, 16385, 16348, 16349, 1, 16384, 0, 16384, 16380, 16384};
+  const int tg[K] = {7, 7, 7, 7, 7, 7, 70000, 8, 9, 65535, 65536};
+  MPI_Comm dup;
+  MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+  unsigned char *bufs[K];
+  for (int i = 0; i < K; i++) bufs[i] = malloc(sz[i] + 16);
+  for (int round = 0; round < 2; round++) { /* 0: unexpected; 1: receives posted first */
+    MPI_Comm comm = round == 0 ? MPI_COMM_WORLD : dup;
+    const int salt = 80 + round * K;
+    if (rank == 1) {
+      MPI_Request rq[K];
+      if (round == 1) MPI_Barrier(MPI_COMM_WORLD);
+      for (int i = 0; i < K; i++) {
+        fill(bufs[i], sz[i], 1, salt + i);
+        MPI_Isend(bufs[i], (int)sz[i], MPI_BYTE, 0, tg[i], comm, &rq[i]);
+      }
+      if (round == 0) MPI_Barrier(MPI_COMM_WORLD);
+      MPI_Waitall(K, rq, MPI_STATUSES_IGNORE);
+    } else if (rank == 0 && size > 1) {
+      MPI_Status st[K];
+      for (int i = 0; i < K; i++) memset(bufs[i], 0, sz[i] + 16);
+      if (round == 0) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Probe(1, MPI_ANY_TAG, comm, &st[0]);
+        int cnt = -1;
+        MPI_Get_count(&st[0], MPI_BYTE, &cnt);
+        CHECK(cnt == (int)sz[0] && st[0].MPI_TAG == tg[0], "probed %d bytes tag %d at the limit", cnt,
+              st[0].MPI_TAG);
+        for (int i = 0; i < K; i++)
+          MPI_Recv(bufs[i], (int)sz[i] + 16, MPI_BYTE, 1, MPI_ANY_TAG, comm, &st[i]);
+      } else {
+        MPI_Request rq[K];
+        for (int i = 0; i < K; i++)
+          MPI_Irecv(bufs[i], (int)sz[i] + 16, MPI_BYTE, 1, i % 2 ? tg[i] : MPI_ANY_TAG, comm, &rq[i]);
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Waitall(K, rq, st);
+      }
+      for (int i = 0; i < K; i++) {
+        int cnt = -1;
+        MPI_Get_count(&st[i], MPI_BYTE, &cnt);
+        CHECK(cnt == (int)sz[i] && st[i].MPI_TAG == tg[i] && st[i].MPI_SOURCE == 1,
+              "round %d message %d: %d bytes tag %d source %d, expected %zu tag %d", round, i, cnt,
+              st[i].MPI_TAG, st[i].MPI_SOURCE, sz[i], tg[i]);
+        size_t bad = first_bad(bufs[i], sz[i], 1, salt + i);
+        CHECK(bad == sz[i], "round %d message %d (%zu bytes) wrong at %zu", round, i, sz[i], bad);
+        CHECK(bufs[i][sz[i]] == 0, "round %d message %d wrote past its size", round, i);
+      }
+    } else {
+      MPI_Barrier(MPI_COMM_WORLD);
+    }
+  }
+  for (int i = 0; i < K; i++) free(bufs[i]);
+  MPI_Comm_free(&dup);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   int size;
@@ -232,6 +298,7 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   size_t big = argc > 1 ? (size_t)strtoull(argv[1], NULL, 0) : (size_t)8 << 20;
   sizes(my_rank, size, big);
+  limit_edges(my_rank, size);
   truncation(my_rank, size);
   any_source(my_rank, size);
   flood(my_rank, size);

@@ -43,6 +43,8 @@ struct Received {
   PeerId from;
   std::vector<std::byte> header;
   std::vector<std::byte> payload;
+  bool bare = false;
+  std::uint64_t imm = 0;
 };
 
 // Collects messages; counts errors (printing them).
@@ -51,7 +53,11 @@ struct Sink {
   std::vector<OfiEvent> others;  // read_done / error events (status texts are interned)
   void operator()(const OfiEvent& ev) {
     if (ev.kind == EventKind::message) {
-      msgs.push_back({ev.peer, {ev.header.begin(), ev.header.end()}, {ev.payload.begin(), ev.payload.end()}});
+      msgs.push_back({ev.peer,
+                      {ev.header.begin(), ev.header.end()},
+                      {ev.payload.begin(), ev.payload.end()},
+                      ev.bare,
+                      ev.imm});
     } else {
       if (ev.kind == EventKind::error) {
         std::fprintf(stderr, "event: error op %d peer %u: %s\n", static_cast<int>(ev.op), ev.peer,
@@ -125,6 +131,103 @@ TEST_CASE("Eager messages flow both ways with header and payload intact") {
     std::vector<std::byte> long_header(Endpoint::kMaxHeader + 1);
     OFI_CHECK(p.a.try_send(1, long_header, {}).code == Code::too_large);
     OFI_CHECK(p.a.try_send(5, {}, {}).code == Code::invalid);  // never inserted
+    return 0;
+  });
+  REQUIRE(rc == 0);
+}
+
+TEST_CASE("Bare messages carry a whole receive buffer and their immediate, in order with headed ones") {
+  int rc = isolated([] {
+    Pair p;
+    OFI_CHECK_OK(p.open(test_config()));
+    const std::size_t max = p.a.max_bare_payload();
+    if (max == 0) {
+      std::fprintf(stderr, "provider %s has no remote CQ data: bare messages untested\n",
+                   p.fabric.provider_name());
+      OFI_CHECK(!p.a.can_send_bare(1));
+      return 0;
+    }
+    OFI_CHECK(max > p.a.max_payload(0));  // the whole receive buffer, no header in it
+    Sink sa, sb;
+    // Not before our address went to the peer in a headed message.
+    OFI_CHECK(!p.a.can_send_bare(1));
+    OFI_CHECK(p.a.try_send_bare(1, 1, {}).code == Code::invalid);
+    OFI_CHECK_OK(retry_send([&] { return send_u64(p.a, 1, 100); }, POLL_BOTH(p, sa, sb)));
+    OFI_CHECK(p.a.can_send_bare(1));
+    OFI_CHECK(!p.a.can_send_bare(5));  // never inserted
+    const std::uint64_t top = (std::uint64_t{1} << Endpoint::kImmBits) - 1;
+    OFI_CHECK(p.a.try_send_bare(1, top + 1, {}).code == Code::invalid);
+    std::vector<std::byte> big(max + 1);
+    {
+      iovec v{big.data(), max + 1};
+      OFI_CHECK(p.a.try_send_bare(1, 0, IovSpan(&v, 1)).code == Code::too_large);
+    }
+    // Sizes at and around the buffer, the inject size and empty, with
+    // headed messages between them; two iovec pieces each.
+    const std::size_t sizes[] = {max, max - 1, 0, 1, 8, 600, max, max / 2, max};
+    constexpr std::size_t kN = sizeof sizes / sizeof sizes[0];
+    std::uint64_t seq = 0;
+    for (std::size_t i = 0; i < kN; ++i) {
+      const std::size_t len = sizes[i];
+      fill_pattern(big.data(), len, 1000 + i);
+      iovec v[2] = {{big.data(), len / 2}, {big.data() + len / 2, len - len / 2}};
+      const std::uint64_t imm = i % 2 == 0 ? top - i : i * 0x9e3779b97ull % top;
+      OFI_CHECK_OK(
+          retry_send([&] { return p.a.try_send_bare(1, imm, IovSpan(v, 2)); }, POLL_BOTH(p, sa, sb)));
+      ++seq;
+      OFI_CHECK_OK(
+          retry_send([&] { return send_u64(p.a, 1, 200 + i, big.data(), 3); }, POLL_BOTH(p, sa, sb)));
+      ++seq;
+    }
+    OFI_CHECK(poll_until([&] {
+      p.a.poll(sa);
+      p.b.poll(sb);
+      return sb.msgs.size() == seq + 1;
+    }));
+    OFI_CHECK(!sb.msgs[0].bare && u64_of(sb.msgs[0].header) == 100);
+    for (std::size_t i = 0; i < kN; ++i) {
+      const Received& m = sb.msgs[1 + 2 * i];
+      const std::uint64_t imm = i % 2 == 0 ? top - i : i * 0x9e3779b97ull % top;
+      OFI_CHECK(m.bare && m.from == 0 && m.header.empty() && m.imm == imm);
+      OFI_CHECK(m.payload.size() == sizes[i]);
+      for (std::size_t k = 0; k < sizes[i]; ++k)
+        OFI_CHECK(static_cast<std::uint8_t>(m.payload[k]) == pattern_byte(1000 + i, k));
+      const Received& h = sb.msgs[2 + 2 * i];
+      OFI_CHECK(!h.bare && u64_of(h.header) == 200 + i && h.payload.size() == 3);
+    }
+    // The other way too, once b has sent a headed message.
+    OFI_CHECK(!p.b.can_send_bare(0));
+    OFI_CHECK_OK(retry_send([&] { return send_u64(p.b, 0, 300); }, POLL_BOTH(p, sa, sb)));
+    OFI_CHECK(p.b.can_send_bare(0));
+    fill_pattern(big.data(), max, 7);
+    iovec v{big.data(), max};
+    OFI_CHECK_OK(
+        retry_send([&] { return p.b.try_send_bare(0, 12345, IovSpan(&v, 1)); }, POLL_BOTH(p, sa, sb)));
+    OFI_CHECK(poll_until([&] {
+      p.a.poll(sa);
+      p.b.poll(sb);
+      return sa.msgs.size() == 2;
+    }));
+    OFI_CHECK(sa.msgs[1].bare && sa.msgs[1].from == 1 && sa.msgs[1].imm == 12345 &&
+              sa.msgs[1].payload.size() == max);
+    OFI_CHECK(std::memcmp(sa.msgs[1].payload.data(), big.data(), max) == 0);
+    OFI_CHECK(sa.others.empty() && sb.others.empty());
+    return 0;
+  });
+  REQUIRE(rc == 0);
+}
+
+TEST_CASE("PARLEY_OFI_CQ_DATA=0 turns bare messages off") {
+  int rc = isolated([] {
+    setenv("PARLEY_OFI_CQ_DATA", "0", 1);
+    Pair p;
+    OFI_CHECK_OK(p.open(test_config()));
+    OFI_CHECK(p.fabric.cq_data_size() == 0);
+    OFI_CHECK(p.a.max_bare_payload() == 0);
+    Sink sa, sb;
+    OFI_CHECK_OK(retry_send([&] { return send_u64(p.a, 1, 1); }, POLL_BOTH(p, sa, sb)));
+    OFI_CHECK(!p.a.can_send_bare(1));
+    OFI_CHECK(p.a.try_send_bare(1, 0, {}).code == Code::invalid);
     return 0;
   });
   REQUIRE(rc == 0);

@@ -103,6 +103,15 @@ TEST_CASE("Config reads PARLEY_OFI_* and rejects malformed values") {
     setenv("PARLEY_OFI_LEND", "maybe", 1);
     st = OfiConfig::from_env(&c);
     OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_LEND") != nullptr);
+    setenv("PARLEY_OFI_LEND", "1", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(c.want_cq_data);  // the default
+    setenv("PARLEY_OFI_CQ_DATA", "0", 1);
+    OFI_CHECK_OK(OfiConfig::from_env(&c));
+    OFI_CHECK(!c.want_cq_data);
+    setenv("PARLEY_OFI_CQ_DATA", "sometimes", 1);
+    st = OfiConfig::from_env(&c);
+    OFI_CHECK(st.code == Code::invalid && std::strstr(st.what, "PARLEY_OFI_CQ_DATA") != nullptr);
     return 0;
   });
   REQUIRE(rc == 0);
