@@ -668,6 +668,30 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
     COLL_TRY(checked_blocks(varying_form, rbuf, n, rcount, rcounts, rdispls, rt, "recvcount", "recvcounts", "displs",
                             rblocks));
   }
+  // Blocking MPI_Gatherv on a team with CMA: one team step (Team::gatherv;
+  // the same choice on every rank, which knows only its own block), called
+  // directly when this rank's buffers are contiguous, else from the
+  // schedule between its staging steps.
+  coll::shm::Team* vteam = nullptr;
+  if (request == nullptr && !inter && varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    vteam = team_for(comm, *c, coll::Collective::gather, 0);
+    if (vteam != nullptr && !vteam->cma()) vteam = nullptr;
+  }
+  if (vteam != nullptr) {
+    Staged rs;
+    const bool send_ok = in_place || scount == 0 || st_type->size() == 0 || st_type->is_contiguous();
+    if (send_ok && (!is_root || stage_in_place(rblocks, rs))) {
+      const std::size_t mine =
+          in_place ? 0 : static_cast<std::size_t>(scount) * static_cast<std::size_t>(st_type->size());
+      const void* send = in_place || mine == 0 ? nullptr : static_cast<const std::byte*>(sbuf) + st_type->true_lb();
+      skip_schedule_tag(comm, *c);
+      Runtime::get().set_current_call(fn);
+      Status st = vteam->gatherv(send, mine, rs.origin, is_root ? rs.bytes.data() : nullptr,
+                                 is_root ? rs.displs.data() : nullptr, root);
+      Runtime::get().set_current_call(nullptr);
+      return st ? MPI_SUCCESS : report(fn, comm, st);
+    }
+  }
   // Contiguous blocks on the team skip the schedule, as in scatter().
   if (request == nullptr && !inter && !varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
     const bool mine_ok = is_root ? rcount > 0 && rt->size() > 0 && rt->is_contiguous() &&
@@ -719,12 +743,28 @@ int gather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, voi
   } else if (is_root) {
     Staged rs = stage_out(*s, rblocks);
     if (in_place && rs.scratch) pack_block(*s, rblocks, rs, static_cast<std::size_t>(root));
-    if (team != nullptr) team->igather(*s, send, block, rs.origin, rs.displs.data(), root);
-    else coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
+    if (vteam != nullptr) {
+      s->fence();
+      s->call([vteam, send, sbytes, origin = rs.origin, bytes = rs.bytes, displs = rs.displs, root] {
+        return vteam->gatherv(send, sbytes, origin, bytes.data(), displs.data(), root);
+      });
+      s->fence();
+    } else if (team != nullptr) {
+      team->igather(*s, send, block, rs.origin, rs.displs.data(), root);
+    } else {
+      coll::gatherv(*s, send, sbytes, rs.origin, rs.bytes.data(), rs.displs.data(), root);
+    }
     finish_out(*s, rblocks, rs);
   } else {
-    if (team != nullptr) team->igather(*s, send, block, nullptr, nullptr, root);
-    else coll::gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, root);
+    if (vteam != nullptr) {
+      s->fence();
+      s->call([vteam, send, sbytes, root] { return vteam->gatherv(send, sbytes, nullptr, nullptr, nullptr, root); });
+      s->fence();
+    } else if (team != nullptr) {
+      team->igather(*s, send, block, nullptr, nullptr, root);
+    } else {
+      coll::gatherv(*s, send, sbytes, nullptr, nullptr, nullptr, root);
+    }
   }
   return start(fn, comm, c, std::move(s), request);
 }

@@ -569,6 +569,49 @@ Status Team::scatter(const void* send, const std::size_t* displs, void* recv, st
   return Status::ok();
 }
 
+Status Team::gatherv(const void* send, std::size_t mine, void* recv, const std::size_t* bytes,
+                     const std::size_t* displs, int root) {
+  drain();
+  const std::uint64_t k = ++step_;
+  if (rank_ != root) {
+    wait_free(k);
+    Mail& m = mail(rank_, k);
+    if (mine <= kMail) {
+      if (mine > 0) std::memcpy(m.data, send, mine);
+      mail_post(k);
+    } else if (mine <= kSlot) {
+      std::memcpy(slot(k, rank_), send, mine);
+      mail_post(k);
+    } else {
+      const auto addr = reinterpret_cast<std::uint64_t>(send);
+      std::memcpy(m.data, &addr, sizeof addr);
+      mail_post(k);
+      wait_one(root, &Control::finished, k);  // my buffer is the root's to read until then
+    }
+    post(&Control::finished, k);
+    return Status::ok();
+  }
+  auto* out = static_cast<std::byte*>(recv);
+  if (send != nullptr && bytes[root] > 0) std::memcpy(out + displs[root], send, bytes[root]);
+  bool ok = true;
+  for (int i = 1; i < size_; ++i) {
+    const int q = (rank_ + i) % size_;
+    const auto uq = static_cast<std::size_t>(q);
+    const std::byte* data = mail_wait(q, k);
+    if (bytes[uq] <= kMail) {
+      if (bytes[uq] > 0) std::memcpy(out + displs[uq], data, bytes[uq]);
+    } else if (bytes[uq] <= kSlot) {
+      std::memcpy(out + displs[uq], slot(k, q), bytes[uq]);
+    } else {
+      std::uint64_t addr = 0;
+      std::memcpy(&addr, data, sizeof addr);
+      ok &= cma_read(q, out + displs[uq], addr, bytes[uq]);
+    }
+  }
+  post(&Control::finished, k);
+  return ok ? Status::ok() : Status(MPI_ERR_BUFFER, "MPI_Gatherv: cannot read a peer's buffer (CMA)");
+}
+
 // Rank r's slot of a step holds, for every destination q, piece q (piece
 // bytes of block q from off); q reads piece q of every rank's slot.
 Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

@@ -77,6 +77,17 @@ class Team {
   // the root when its block stays in place.
   Status gather(const void* send, std::size_t block, void* recv, const std::size_t* displs, int root);
   Status scatter(const void* send, const std::size_t* displs, void* recv, std::size_t block, int root);
+  // Gatherv in one step, on a team with CMA only (cma(): the same answer
+  // everywhere, where a non-root does not know the other blocks' sizes):
+  // a block of at most kMail bytes travels in its writer's mailbox, one of
+  // at most kSlot in its slot of the step's set, a larger one is read by
+  // the root from the writer's buffer (whose address the mailbox holds);
+  // its writer waits for the root then. The root knows every size, so it
+  // knows which. `mine` is this
+  // rank's block; bytes and displs (every rank's) at the root only; send
+  // == nullptr at the root when its block stays in place.
+  Status gatherv(const void* send, std::size_t mine, void* recv, const std::size_t* bytes, const std::size_t* displs,
+                 int root);
   // Block q of send (block bytes at sdispls[q]) goes to rank q, block q of
   // recv (at rdispls[q]) comes from rank q; the buffers do not overlap.
   Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

@@ -494,6 +494,63 @@ static void test_large_blocks(MPI_Comm comm, int me, int n) {
  * others as plain MPI_INTs. A nonblocking collective after them (always a
  * tagged schedule) must still match: whichever way each rank took through
  * the blocking ones, they all count the same collectives. */
+/* Gatherv with blocks in the team's 240-byte mailbox, in its 128 KiB slot
+ * and larger (read by CMA from the sender's buffer), every root, in
+ * place at the root, and with a strided type at the root and at the odd
+ * ranks (those go through a schedule, the others call the team directly),
+ * followed by a point-to-point scatterv (the ranks' tags stay in step). */
+static void test_gatherv_sizes(MPI_Comm comm, int me, int n) {
+  int *cnt = malloc(sizeof(int) * n), *dsp = malloc(sizeof(int) * n), total = 0;
+  for (int q = n - 1; q >= 0; --q) {
+    cnt[q] = q % 3 == 0 ? 10 : q == n - 1 ? 40000 : 100 * (q + 1);
+    dsp[q] = total;
+    total += cnt[q] + 3;
+  }
+  int *mine = malloc(sizeof(int) * cnt[me]), *mine2 = malloc(sizeof(int) * 2 * cnt[me]);
+  int *all = malloc(sizeof(int) * 2 * total), *got = malloc(sizeof(int) * cnt[me]);
+  for (int i = 0; i < cnt[me]; ++i) mine[i] = val(me, i), mine2[2 * i] = val(me, i), mine2[2 * i + 1] = -3;
+  MPI_Datatype strided, every_other;
+  MPI_Type_vector(1, 1, 2, MPI_INT, &strided);
+  MPI_Type_create_resized(strided, 0, 2 * sizeof(int), &every_other);
+  MPI_Type_commit(&every_other);
+  for (int root = 0; root < n; ++root) {
+    for (int form = 0; form < 3; ++form) {
+      const int stride = form == 2 ? 2 : 1;
+      for (int i = 0; i < 2 * total; ++i) all[i] = -9;
+      const void *send = mine;
+      MPI_Datatype stype = MPI_INT;
+      if (form == 1 && me == root) {
+        for (int i = 0; i < cnt[me]; ++i) all[dsp[me] + i] = val(me, i);
+        send = MPI_IN_PLACE;
+      } else if (form == 2 && me % 2 == 1) {
+        send = mine2;
+        stype = every_other;
+      }
+      MPI_Gatherv(send, cnt[me], stype, all, cnt, dsp, form == 2 ? every_other : MPI_INT, root, comm);
+      if (me == root) {
+        int bad = 0;
+        for (int q = 0; q < n; ++q)
+          for (int i = 0; i < cnt[q]; ++i) bad += all[stride * (dsp[q] + i)] != val(q, i);
+        for (int q = 0; q < n; ++q) /* the gaps (and the strided type's holes) untouched */
+          for (int i = cnt[q]; i < cnt[q] + 3 && stride * (dsp[q] + i) < 2 * total; ++i)
+            bad += dsp[q] + i < total && all[stride * (dsp[q] + i)] != -9;
+        if (stride == 2)
+          for (int i = 0; i < total; ++i) bad += all[2 * i + 1] != -9;
+        CHECK(bad == 0, "gatherv sizes root %d form %d: %d wrong", root, form, bad);
+      }
+      for (int i = 0; i < cnt[me]; ++i) got[i] = -1;
+      if (me == root)
+        for (int q = 0; q < n; ++q)
+          for (int i = 0; i < cnt[q]; ++i) all[dsp[q] + i] = val(q, i) + 1;
+      MPI_Scatterv(all, cnt, dsp, MPI_INT, got, cnt[me], MPI_INT, root, comm);
+      for (int i = 0; i < cnt[me]; ++i) CHECK(got[i] == val(me, i) + 1, "scatterv after gatherv i %d", i);
+    }
+  }
+  MPI_Type_free(&strided);
+  MPI_Type_free(&every_other);
+  free(cnt), free(dsp), free(mine), free(mine2), free(all), free(got);
+}
+
 static void test_mixed_layouts(MPI_Comm comm, int me, int n) {
   const int count = 40;
   MPI_Datatype strided;
@@ -547,6 +604,7 @@ static void run_all(MPI_Comm comm, MPI_Op matop) {
   test_reduce(comm, me, n, matop);
   test_gather_scatter(comm, me, n);
   test_mixed_layouts(comm, me, n);
+  test_gatherv_sizes(comm, me, n);
   test_alltoall(comm, me, n);
   test_large_blocks(comm, me, n);
   test_reduce_scatter(comm, me, n, matop);
