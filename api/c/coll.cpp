@@ -792,6 +792,27 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
     COLL_TRY(checked_blocks(varying_form, sbuf, n, scount, scounts, sdispls, st_type, "sendcount", "sendcounts",
                             "displs", sblocks));
   }
+  // Blocking MPI_Scatterv on a team with CMA: one team step
+  // (Team::scatterv), as gatherv in gather().
+  coll::shm::Team* vteam = nullptr;
+  if (request == nullptr && !inter && varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    vteam = team_for(comm, *c, coll::Collective::scatter, 0);
+    if (vteam != nullptr && !vteam->cma()) vteam = nullptr;
+  }
+  if (vteam != nullptr) {
+    Staged ss;
+    const bool recv_ok = in_place || rcount == 0 || rt->size() == 0 || rt->is_contiguous();
+    if (recv_ok && (!is_root || stage_in_place(sblocks, ss))) {
+      const std::size_t mine = in_place ? 0 : static_cast<std::size_t>(rcount) * static_cast<std::size_t>(rt->size());
+      void* recv = in_place || mine == 0 ? nullptr : static_cast<std::byte*>(rbuf) + rt->true_lb();
+      skip_schedule_tag(comm, *c);
+      Runtime::get().set_current_call(fn);
+      Status st = vteam->scatterv(ss.origin, is_root ? ss.bytes.data() : nullptr, is_root ? ss.displs.data() : nullptr,
+                                  recv, mine, root);
+      Runtime::get().set_current_call(nullptr);
+      return st ? MPI_SUCCESS : report(fn, comm, st);
+    }
+  }
   // Contiguous blocks on the team skip the schedule and its staging (the
   // same team steps as through it: ranks may come either way).
   if (request == nullptr && !inter && !varying_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
@@ -845,11 +866,27 @@ int scatter(const char* fn, const void* sbuf, int scount, const int* scounts, co
     // done above
   } else if (is_root) {
     Staged ss = stage_in(*s, sblocks);
-    if (team != nullptr) team->iscatter(*s, ss.origin, ss.displs.data(), recv, block, root);
-    else coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
+    if (vteam != nullptr) {
+      s->fence();
+      s->call([vteam, origin = ss.origin, bytes = ss.bytes, displs = ss.displs, recv, rbytes, root] {
+        return vteam->scatterv(origin, bytes.data(), displs.data(), recv, rbytes, root);
+      });
+      s->fence();
+    } else if (team != nullptr) {
+      team->iscatter(*s, ss.origin, ss.displs.data(), recv, block, root);
+    } else {
+      coll::scatterv(*s, ss.origin, ss.bytes.data(), ss.displs.data(), recv, rbytes, root);
+    }
   } else {
-    if (team != nullptr) team->iscatter(*s, nullptr, nullptr, recv, block, root);
-    else coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
+    if (vteam != nullptr) {
+      s->fence();
+      s->call([vteam, recv, rbytes, root] { return vteam->scatterv(nullptr, nullptr, nullptr, recv, rbytes, root); });
+      s->fence();
+    } else if (team != nullptr) {
+      team->iscatter(*s, nullptr, nullptr, recv, block, root);
+    } else {
+      coll::scatterv(*s, nullptr, nullptr, nullptr, recv, rbytes, root);
+    }
   }
   if (gets) finish_out(*s, rblocks, rs);
   return start(fn, comm, c, std::move(s), request);

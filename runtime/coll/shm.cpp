@@ -612,6 +612,58 @@ Status Team::gatherv(const void* send, std::size_t mine, void* recv, const std::
   return ok ? Status::ok() : Status(MPI_ERR_BUFFER, "MPI_Gatherv: cannot read a peer's buffer (CMA)");
 }
 
+Status Team::scatterv(const void* send, const std::size_t* bytes, const std::size_t* displs, void* recv,
+                      std::size_t mine, int root) {
+  drain();
+  const std::uint64_t k = ++step_;
+  // Per rank: where its piece is (an offset into the set, or an address in
+  // the root's memory), its length, and whether it is read by CMA.
+  struct Entry {
+    std::uint64_t where, len, by_cma;
+  };
+  auto* table = reinterpret_cast<Entry*>(set(k));
+  const auto n = static_cast<std::size_t>(size_);
+  if (rank_ == root) {
+    const auto* in = static_cast<const std::byte*>(send);
+    wait_free(k);
+    std::size_t off = (n * sizeof(Entry) + 63) & ~std::size_t{63};
+    bool any_cma = false;
+    for (std::size_t q = 0; q < n; ++q) {
+      if (static_cast<int>(q) == root) continue;
+      if (off + bytes[q] <= set_bytes()) {
+        if (bytes[q] > 0) std::memcpy(set(k) + off, in + displs[q], bytes[q]);
+        table[q] = {off, bytes[q], 0};
+        off += (bytes[q] + 63) & ~std::size_t{63};
+      } else {
+        table[q] = {reinterpret_cast<std::uint64_t>(in + displs[q]), bytes[q], 1};
+        any_cma = true;
+      }
+    }
+    post(&Control::arrived, k);
+    if (recv != nullptr && bytes[root] > 0) std::memcpy(recv, in + displs[root], bytes[root]);
+    if (any_cma) {
+      wait_all(&Control::finished, k);  // my buffer is theirs to read until then
+      seen_finished_ = std::max(seen_finished_, k);
+    }
+    post(&Control::finished, k);
+    return Status::ok();
+  }
+  wait_one(root, &Control::arrived, k);
+  const Entry e = table[static_cast<std::size_t>(rank_)];
+  Status st;
+  if (e.len > mine) {
+    st = Status(MPI_ERR_TRUNCATE, "MPI_Scatterv: the root sends " + std::to_string(e.len) + " bytes, recvcount holds " +
+                                      std::to_string(mine));
+  } else if (e.by_cma != 0) {
+    if (!cma_read(root, recv, e.where, e.len))
+      st = Status(MPI_ERR_BUFFER, "MPI_Scatterv: cannot read the root's buffer (CMA)");
+  } else if (e.len > 0) {
+    std::memcpy(recv, set(k) + e.where, e.len);
+  }
+  post(&Control::finished, k);
+  return st;
+}
+
 // Rank r's slot of a step holds, for every destination q, piece q (piece
 // bytes of block q from off); q reads piece q of every rank's slot.
 Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

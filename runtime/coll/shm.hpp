@@ -88,6 +88,13 @@ class Team {
   // == nullptr at the root when its block stays in place.
   Status gatherv(const void* send, std::size_t mine, void* recv, const std::size_t* bytes, const std::size_t* displs,
                  int root);
+  // Scatterv in one step, on a team with CMA only (as gatherv): the root's
+  // step set starts with a table of every rank's piece (where in the set,
+  // or its address in the root's buffer when the set is full) and its
+  // length; the root waits for the readers only when one reads by CMA.
+  // `mine` is this rank's block (recv == nullptr at the root in place).
+  Status scatterv(const void* send, const std::size_t* bytes, const std::size_t* displs, void* recv, std::size_t mine,
+                  int root);
   // Block q of send (block bytes at sdispls[q]) goes to rank q, block q of
   // recv (at rdispls[q]) comes from rank q; the buffers do not overlap.
   Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

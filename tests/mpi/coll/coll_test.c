@@ -498,7 +498,8 @@ static void test_large_blocks(MPI_Comm comm, int me, int n) {
  * and larger (read by CMA from the sender's buffer), every root, in
  * place at the root, and with a strided type at the root and at the odd
  * ranks (those go through a schedule, the others call the team directly),
- * followed by a point-to-point scatterv (the ranks' tags stay in step). */
+ * each followed by a scatterv of the same blocks back (also a team step on
+ * a team with CMA). */
 static void test_gatherv_sizes(MPI_Comm comm, int me, int n) {
   int *cnt = malloc(sizeof(int) * n), *dsp = malloc(sizeof(int) * n), total = 0;
   for (int q = n - 1; q >= 0; --q) {
@@ -545,6 +546,32 @@ static void test_gatherv_sizes(MPI_Comm comm, int me, int n) {
       MPI_Scatterv(all, cnt, dsp, MPI_INT, got, cnt[me], MPI_INT, root, comm);
       for (int i = 0; i < cnt[me]; ++i) CHECK(got[i] == val(me, i) + 1, "scatterv after gatherv i %d", i);
     }
+  }
+  /* Scatterv (also a team step) with a piece larger than the team's whole
+   * set (read by CMA from the root's buffer), in place at root 0, into the
+   * strided type at the odd ranks. */
+  {
+    int *c2 = malloc(sizeof(int) * n), *d2 = malloc(sizeof(int) * n), tot2 = 0;
+    for (int q = 0; q < n; ++q) {
+      c2[q] = q == n - 1 && n > 1 ? 400000 : cnt[q];
+      d2[q] = tot2;
+      tot2 += c2[q];
+    }
+    int *src = malloc(sizeof(int) * tot2), *dst = malloc(sizeof(int) * 2 * c2[me]);
+    for (int q = 0; q < n; ++q)
+      for (int i = 0; i < c2[q]; ++i) src[d2[q] + i] = val(q, i) + 7;
+    for (int root = 0; root < n; root += n > 1 ? n - 1 : 1) {
+      const int stride = me % 2 == 1 ? 2 : 1;
+      for (int i = 0; i < 2 * c2[me]; ++i) dst[i] = -1;
+      const int in_place = me == root && root == 0;
+      MPI_Scatterv(src, c2, d2, MPI_INT, in_place ? MPI_IN_PLACE : (void *)dst, c2[me],
+                   stride == 2 ? every_other : MPI_INT, root, comm);
+      int bad = 0;
+      if (!in_place)
+        for (int i = 0; i < c2[me]; ++i) bad += dst[stride * i] != val(me, i) + 7 || (stride == 2 && dst[2 * i + 1] != -1);
+      CHECK(bad == 0, "scatterv with a large piece, root %d: %d wrong", root, bad);
+    }
+    free(c2), free(d2), free(src), free(dst);
   }
   MPI_Type_free(&strided);
   MPI_Type_free(&every_other);
