@@ -1,7 +1,8 @@
 /* Neighbourhood collectives on periodic and non-periodic Cartesian grids
  * (extents 1 and 2 make both neighbours the same process), a graph and a
- * distributed graph, blocking and nonblocking, checked against the
- * neighbour lists the topology queries give. */
+ * distributed graph, blocking, nonblocking and persistent (its type freed
+ * after the init), checked against the neighbour lists the topology
+ * queries give. */
 #include "../p2p_common.h"
 
 static int tagval(int from, int to, int k) { return from * 10000 + to * 100 + k; }
@@ -49,6 +50,27 @@ static void exercise(MPI_Comm comm, const char *what, int indeg, const int *srcs
     if (srcs[k] != MPI_PROC_NULL)
       CHECK(rv[rd[k]] == srcs[k] && rv[rd[k] + 1] == me, "%s alltoallv slot %d got %d,%d", what, k, rv[rd[k]], rv[rd[k] + 1]);
   free(sc); free(sd); free(rc); free(rd); free(sv); free(rv);
+  /* Persistent allgather whose send type is freed right after its init
+   * (the request holds it from the init on), started five times. */
+  MPI_Datatype pair;
+  MPI_Type_contiguous(2, MPI_INT, &pair);
+  MPI_Type_commit(&pair);
+  MPI_Request pr;
+  MPI_Neighbor_allgather_init(mine, 1, pair, ag, 2, MPI_INT, comm, MPI_INFO_NULL, &pr);
+  MPI_Type_free(&pair);
+  for (int it = 0; it < 5; ++it) {
+    mine[0] = me + 1000 * it, mine[1] = -me - 1000 * it;
+    for (int i = 0; i < 2 * indeg; ++i) ag[i] = -99;
+    MPI_Start(&pr);
+    MPI_Wait(&pr, MPI_STATUS_IGNORE);
+    for (int k = 0; k < indeg; ++k) {
+      int want0 = srcs[k] == MPI_PROC_NULL ? -99 : srcs[k] + 1000 * it;
+      int want1 = srcs[k] == MPI_PROC_NULL ? -99 : -srcs[k] - 1000 * it;
+      CHECK(ag[2 * k] == want0 && ag[2 * k + 1] == want1, "%s persistent allgather start %d slot %d got %d want %d",
+            what, it, k, ag[2 * k], want0);
+    }
+  }
+  MPI_Request_free(&pr);
   free(ag); free(sb); free(rb);
 }
 
