@@ -13,6 +13,7 @@ mbw_mr (n/2 sender/receiver pairs); bw and bibw always use 2 ranks. With more
 ranks than cores every implementation runs unbound, otherwise bound to cores.
 """
 import argparse
+import json
 import math
 import os
 import shutil
@@ -193,6 +194,7 @@ def run_bench(b, impls, a, cores):
     bind = 'core' if n <= cores else 'none'
     args = extra + ['-m', a.sizes] + (['-t', str(a.budget)] if a.budget else []) + (['-c'] if a.check else [])
     results = {k: [] for k in impls}
+    paired = [{} for _ in range(a.reps)]  # per run: impl -> values, for the paired ratio
     failed = {}
     for rep in range(a.reps):
         took = []
@@ -200,10 +202,16 @@ def run_bench(b, impls, a, cores):
             if name in failed:
                 continue
             cmd = impl.launch(n, bind) + [impl.binaries[b]] + args
+            load = load_average()
             values, failure, secs = run_once(cmd, a.timeout)
             took.append('%s %.1f s' % (name, secs))
             if values:
                 results[name].append(values)
+                paired[rep][name] = values
+            if a.raw:
+                with open(a.raw, 'a') as f:
+                    f.write(json.dumps({'bench': b, 'n': n, 'impl': name, 'run': rep + 1, 'load': load,
+                                        'seconds': round(secs, 2), 'values': values}) + '\n')
             if failure:
                 failed[name] = failure
                 note('%s %s -n %d failed in run %d of %d: %s\n#   command: %s\n#   (its later runs are skipped)'
@@ -224,8 +232,10 @@ def run_bench(b, impls, a, cores):
         else:
             print('# ratio = Parley / best of %s; higher is better, so ratio > 1 means Parley is faster'
                   % ' and '.join(others))
-    print('# %-8s' % 'Size' + ''.join('%12s' % k for k in names) + ('%10s' % 'ratio' if others else ''))
+        print('# paired = median over runs of Parley / best of the others in the same run (the three ran back to back)')
+    print('# %-8s' % 'Size' + ''.join('%12s' % k for k in names) + ('%10s%10s' % ('ratio', 'paired') if others else ''))
     ratios = []
+    pratios = []
     short = False
     for s in sizes:
         med, cell = {}, {}
@@ -244,12 +254,23 @@ def run_bench(b, impls, a, cores):
                 ratio = med['Parley'] / ref
                 ratios.append((s, ratio))
                 line += '%10.2f' % ratio
+                per_run = []
+                for run in paired:
+                    refs = [run[k][s] for k in others if k in run and s in run[k]]
+                    if 'Parley' in run and s in run['Parley'] and refs:
+                        r = min(refs) if better == 'lower' else max(refs)
+                        if r > 0:
+                            per_run.append(run['Parley'][s] / r)
+                if per_run:
+                    p = statistics.median(per_run)
+                    pratios.append(p)
+                    line += '%10.2f' % p
         print(line)
     if ratios:
         small = [r for s, r in ratios if s <= 8192]
         large = [r for s, r in ratios if s > 8192]
-        print('# geometric mean of ratio: all sizes %s, <= 8 KiB %s, > 8 KiB %s'
-              % (fmt(gmean([r for _, r in ratios])), fmt(gmean(small)), fmt(gmean(large))))
+        print('# geometric mean of ratio: all sizes %s, <= 8 KiB %s, > 8 KiB %s; of paired: all sizes %s'
+              % (fmt(gmean([r for _, r in ratios])), fmt(gmean(small)), fmt(gmean(large)), fmt(gmean(pratios))))
     if short:
         print('# * median of fewer than %d runs: a run of that implementation failed' % a.reps)
     return report_failures(failed)
@@ -269,6 +290,7 @@ def main():
     ap.add_argument('--timeout', type=int, default=120, help='seconds before one run counts as hung (default 120)')
     ap.add_argument('--impl', default='parley,mpich,openmpi', help='comma-separated subset of parley,mpich,openmpi')
     ap.add_argument('--check', action='store_true', help='verify received data (-c; outside the timing)')
+    ap.add_argument('--raw', metavar='FILE', help='append every run (JSON lines: bench, impl, run, load, values per size)')
     a = ap.parse_args()
 
     benches = [b.strip() for b in a.bench.split(',') if b.strip()]

@@ -37,6 +37,7 @@ Engine::~Engine() { close(); }
 Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) {
   params_.eager_limit = env_size("PARLEY_EAGER_LIMIT", params_.eager_limit);
   params_.spin_count = static_cast<std::uint32_t>(env_size("PARLEY_SPIN_COUNT", params_.spin_count));
+  params_.spin_ns = static_cast<std::int64_t>(env_size("PARLEY_SPIN_NS", static_cast<std::size_t>(params_.spin_ns)));
   params_.cma_min_piece = env_size("PARLEY_SHM_CMA_MIN_PIECE", params_.cma_min_piece);
   if (const char* t = std::getenv("PARLEY_TRANSPORT"); t != nullptr && *t != '\0') {
     const std::string v = t;

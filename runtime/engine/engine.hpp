@@ -27,6 +27,7 @@
 #include "p2p/match.hpp"
 #include "p2p/protocol.hpp"
 #include "p2p/request.hpp"
+#include "transport/common/backoff.hpp"
 #include "transport/ofi/ofi_endpoint.hpp"
 #include "transport/ofi/ofi_fabric.hpp"
 #include "transport/shm/shm_config.hpp"
@@ -40,6 +41,7 @@ namespace parley {
 struct EngineParams {
   std::size_t eager_limit = 16384;  // PARLEY_EAGER_LIMIT: largest eager message (bytes)
   std::uint32_t spin_count = 2000;  // PARLEY_SPIN_COUNT: polls before yielding when not oversubscribed
+  std::int64_t spin_ns = transport::Backoff::kMaxSpinNanos;  // PARLEY_SPIN_NS: the spin phase's time bound
   bool force_ofi = false;           // PARLEY_TRANSPORT=ofi: libfabric between ranks of one node too
   // PARLEY_SHM_CMA_MIN_PIECE: a noncontiguous rendezvous uses CMA iovecs only
   // when the mean contiguous piece of both sides is at least this many

@@ -10,7 +10,7 @@ namespace parley {
 template <class Pred>
 void Engine::wait_until(Pred pred) {
   if (pred()) return;
-  transport::Backoff backoff(oversubscribed_, params_.spin_count);
+  transport::Backoff backoff(oversubscribed_, params_.spin_count, params_.spin_ns);
   for (;;) {
     // Messages still arriving restart the spin phase: a long wait that is
     // being fed (a window of many receives) must not fall into yielding,

@@ -43,8 +43,9 @@ class Backoff {
   // first kClockStride: the short waits of a ping-pong never read it.
   static constexpr std::uint32_t kClockStride = 64;
 
-  explicit Backoff(bool oversubscribed, std::uint32_t spins = kDefaultSpins)
-      : spins_(oversubscribed ? 0 : spins) {}
+  explicit Backoff(bool oversubscribed, std::uint32_t spins = kDefaultSpins,
+                   std::int64_t max_spin_ns = kMaxSpinNanos)
+      : spins_(oversubscribed ? 0 : spins), max_spin_ns_(max_spin_ns) {}
 
   void pause() {
     if (!expired_ && count_ < spins_) {
@@ -72,7 +73,7 @@ class Backoff {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
   }
-  // True once the spin phase has lasted kMaxSpinNanos (starts the clock on
+  // True once the spin phase has lasted max_spin_ns_ (starts the clock on
   // the first call).
   bool spin_expired() {
     const std::int64_t t = now_ns();
@@ -80,10 +81,11 @@ class Backoff {
       start_ns_ = t;
       return false;
     }
-    return t - start_ns_ >= kMaxSpinNanos;
+    return t - start_ns_ >= max_spin_ns_;
   }
 
   std::uint32_t spins_;
+  std::int64_t max_spin_ns_;
   std::uint32_t count_ = 0;
   std::int64_t start_ns_ = 0;
   bool expired_ = false;
