@@ -5,8 +5,7 @@
 
 namespace parley::p2p {
 
-MatchEngine::Bucket& MatchEngine::bucket(const MatchKey& k) {
-  if (last_bucket_ != nullptr && last_key_ == k) return *last_bucket_;
+MatchEngine::Bucket& MatchEngine::bucket_slow(const MatchKey& k) {
   auto& slot = buckets_[k];
   if (!slot) slot = std::make_unique<Bucket>();
   last_key_ = k;
@@ -14,8 +13,7 @@ MatchEngine::Bucket& MatchEngine::bucket(const MatchKey& k) {
   return *slot;
 }
 
-MatchEngine::Bucket* MatchEngine::find_bucket(const MatchKey& k) {
-  if (last_bucket_ != nullptr && last_key_ == k) return last_bucket_;
+MatchEngine::Bucket* MatchEngine::find_bucket_slow(const MatchKey& k) {
   auto it = buckets_.find(k);
   if (it == buckets_.end()) return nullptr;
   last_key_ = k;
@@ -29,8 +27,7 @@ MatchEngine::Context& MatchEngine::context(std::uint32_t id) {
   return *slot;
 }
 
-void MatchEngine::drop_bucket_if_empty(const MatchKey& k, Bucket& b) {
-  if (!b.posted.empty() || !b.unexpected.empty() || b.listed) return;
+void MatchEngine::list_emptied(const MatchKey& k, Bucket& b) {
   b.listed = true;
   emptied_.push_back(k);
   while (emptied_.size() > kEmptyKept) {

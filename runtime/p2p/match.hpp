@@ -115,10 +115,25 @@ class MatchEngine {
            (pattern.source == kAnySource || pattern.source == concrete.source) &&
            (pattern.tag == kAnyTag || pattern.tag == concrete.tag);
   }
-  Bucket& bucket(const MatchKey& k);
-  Bucket* find_bucket(const MatchKey& k);
+  // The lookups and the emptiness check inline their common case (the bucket
+  // looked up last; a bucket still in use) into each caller: they run once or
+  // twice per message.
+  Bucket& bucket(const MatchKey& k) {
+    if (last_bucket_ != nullptr && last_key_ == k) [[likely]] return *last_bucket_;
+    return bucket_slow(k);
+  }
+  Bucket* find_bucket(const MatchKey& k) {
+    if (last_bucket_ != nullptr && last_key_ == k) [[likely]] return last_bucket_;
+    return find_bucket_slow(k);
+  }
+  void drop_bucket_if_empty(const MatchKey& k, Bucket& b) {
+    if (!b.posted.empty() || !b.unexpected.empty() || b.listed) return;
+    list_emptied(k, b);
+  }
+  Bucket& bucket_slow(const MatchKey& k);
+  Bucket* find_bucket_slow(const MatchKey& k);
+  void list_emptied(const MatchKey& k, Bucket& b);
   Context& context(std::uint32_t id);
-  void drop_bucket_if_empty(const MatchKey& k, Bucket& b);
 
   std::unordered_map<MatchKey, std::unique_ptr<Bucket>, KeyHash> buckets_;
   // The bucket looked up last: a ping-pong, a window of sends and a halo
