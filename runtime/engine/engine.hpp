@@ -7,10 +7,12 @@
 // oversubscribed), so a waiting rank never starves a peer on its core.
 #pragma once
 
+#include <mpi.h>
 #include <sched.h>
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -75,7 +77,7 @@ class Engine {
   // room in its ring, the message is written there now and true returned (the
   // send is complete; no request is made). Otherwise false and nothing done.
   bool send_eager_now(Communicator* comm, const p2p::Buffer& buf, int dest, int tag);
-  Result<p2p::Request*> irecv(Communicator* comm, p2p::Buffer buf, int source, int tag);
+  Result<p2p::Request*> irecv(Communicator* comm, const p2p::Buffer& buf, int source, int tag);
   // Starts an inactive persistent request again.
   Status start(p2p::Request* r);
   // Looks for a message matching (source, tag) without receiving it.
@@ -276,7 +278,12 @@ class Engine {
   void release_request_resources(p2p::Request* r);
   void finish_typed(p2p::Request* r);
   // Fills r's status from the message header (bytes, truncation).
-  static void fill_status(p2p::Request* r, const p2p::MsgHeader& h);
+  static void fill_status(p2p::Request* r, const p2p::MsgHeader& h) {
+    r->status.source = h.source;
+    r->status.tag = h.tag;
+    r->status.bytes = std::min<std::size_t>(h.size, r->buf.bytes);
+    r->status.error = h.size > r->buf.bytes ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
+  }
   // fill_status, and for a noncontiguous receive a packed staging copy as
   // r->buf.base, unpacked at completion: the libfabric rendezvous paths
   // (engine_ofi.cpp) read into buf.base and call this.

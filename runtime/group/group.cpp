@@ -99,8 +99,7 @@ void Group::append_run(int first, int stride, int count) {
   }
 }
 
-int Group::world_rank(int r) const {
-  if (ranges_.size() == 1) return ranges_[0].first + r * ranges_[0].stride;
+int Group::world_rank_ranged(int r) const {
   auto it = std::upper_bound(offsets_.begin(), offsets_.end(), r);
   std::size_t i = static_cast<std::size_t>(it - offsets_.begin()) - 1;
   return ranges_[i].first + (r - offsets_[i]) * ranges_[i].stride;

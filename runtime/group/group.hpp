@@ -43,7 +43,11 @@ class Group {
 
   int size() const { return size_; }
   // World rank of group rank r (0 <= r < size()).
-  int world_rank(int r) const;
+  int world_rank(int r) const {
+    // One range (a world-like or strided group) is the common case: inline.
+    if (ranges_.size() == 1) [[likely]] return ranges_[0].first + r * ranges_[0].stride;
+    return world_rank_ranged(r);
+  }
   // Group rank of a world rank, or -1 if it is not a member.
   int rank_of(int world) const;
   bool contains(int world) const { return rank_of(world) >= 0; }
@@ -79,6 +83,8 @@ class Group {
   void append_run(int first, int stride, int count);
 
  private:
+  int world_rank_ranged(int r) const;  // world_rank of a group of several ranges
+
   std::vector<Range> ranges_;
   std::vector<int> offsets_;  // offsets_[i]: group rank of ranges_[i].first
   int size_ = 0;

@@ -81,8 +81,7 @@ void MatchEngine::add_unexpected(Unexpected* u) {
   ++unexpected_;
 }
 
-Unexpected* MatchEngine::find_unexpected(const MatchKey& key, bool take) {
-  if (unexpected_ == 0) return nullptr;
+Unexpected* MatchEngine::find_unexpected_queued(const MatchKey& key, bool take) {
   Unexpected* found = nullptr;
   if (key.source != kAnySource && key.tag != kAnyTag) {
     if (Bucket* b = find_bucket(key)) found = b->unexpected.front();

@@ -60,7 +60,10 @@ class MatchEngine {
 
   // The earliest unexpected message a receive for key would match; removed
   // when take is true (receive), left in place for a probe.
-  Unexpected* find_unexpected(const MatchKey& key, bool take);
+  Unexpected* find_unexpected(const MatchKey& key, bool take) {
+    if (unexpected_ == 0) return nullptr;  // the common case, inline in the caller
+    return find_unexpected_queued(key, take);
+  }
   void remove_unexpected(Unexpected* u);
 
   // Queues a receive; call find_unexpected(take=true) first.
@@ -130,6 +133,7 @@ class MatchEngine {
     if (!b.posted.empty() || !b.unexpected.empty() || b.listed) return;
     list_emptied(k, b);
   }
+  Unexpected* find_unexpected_queued(const MatchKey& key, bool take);
   Bucket& bucket_slow(const MatchKey& k);
   Bucket* find_bucket_slow(const MatchKey& k);
   void list_emptied(const MatchKey& k, Bucket& b);

@@ -19,7 +19,7 @@ using p2p::MsgHeader;
 using p2p::MsgType;
 using p2p::Request;
 
-Result<Request*> Engine::irecv(Communicator* comm, p2p::Buffer buf, int source, int tag) {
+Result<Request*> Engine::irecv(Communicator* comm, const p2p::Buffer& buf, int source, int tag) {
   if (source >= 0) {
     if (Status st = check_reachable(comm->world_rank(source), comm, source); !st) return st;
   }
@@ -98,13 +98,6 @@ void Engine::cancel(Request* r) {
   }
   // Otherwise the send is already on its way; it completes normally and
   // MPI_Test_cancelled reports false, as the standard allows.
-}
-
-void Engine::fill_status(Request* r, const MsgHeader& h) {
-  r->status.source = h.source;
-  r->status.tag = h.tag;
-  r->status.bytes = std::min<std::size_t>(h.size, r->buf.bytes);
-  r->status.error = h.size > r->buf.bytes ? MPI_ERR_TRUNCATE : MPI_SUCCESS;
 }
 
 void Engine::set_status(Request* r, const MsgHeader& h) {
