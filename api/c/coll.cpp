@@ -995,6 +995,22 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
     regular = ss.bytes[ui] == ss.bytes[0] && rs.bytes[ui] == ss.bytes[0] && ss.displs[ui] == ui * ss.bytes[0] &&
               rs.displs[ui] == ui * ss.bytes[0];
   }
+  // Blocking MPI_Alltoallv/w on a team with CMA: one team step
+  // (Team::alltoallv; every rank comes this way, so all choose alike).
+  coll::shm::Team* vteam = nullptr;
+  if (request == nullptr && !uniform_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    vteam = team_for(comm, *c, coll::Collective::alltoall, 0);
+    if (vteam != nullptr && !vteam->cma()) vteam = nullptr;
+  }
+  if (vteam != nullptr) {
+    s->fence();
+    s->call([vteam, so = ss.origin, sb = ss.bytes, sd = ss.displs, ro = rs.origin, rb = rs.bytes, rd = rs.displs] {
+      return vteam->alltoallv(so, sb.data(), sd.data(), ro, rb.data(), rd.data());
+    });
+    s->fence();
+    finish_out(*s, rblocks, rs);
+    return start(fn, comm, c, std::move(s), request);
+  }
   // Small nonblocking MPI_Ialltoall on the team (a rank's n - 1 pieces within its mailbox).
   coll::shm::Team* team = request != nullptr && uniform_form && n > 1 && rs.bytes[0] > 0 &&
                                   (static_cast<std::size_t>(n) - 1) * rs.bytes[0] <= coll::shm::Team::kMail

@@ -664,6 +664,66 @@ Status Team::scatterv(const void* send, const std::size_t* bytes, const std::siz
   return st;
 }
 
+namespace {
+// Where a piece of a v form is: an offset into the writer's area of the
+// step's set, or an address in the writer's memory (by_cma), and its length.
+struct PieceEntry {
+  std::uint64_t where, len, by_cma;
+};
+}  // namespace
+
+Status Team::alltoallv(const void* send, const std::size_t* sbytes, const std::size_t* sdispls, void* recv,
+                       const std::size_t* rbytes, const std::size_t* rdispls) {
+  drain();
+  const std::uint64_t k = ++step_;
+  const auto n = static_cast<std::size_t>(size_);
+  const auto me = static_cast<std::size_t>(rank_);
+  const auto* in = static_cast<const std::byte*>(send);
+  auto* out = static_cast<std::byte*>(recv);
+  wait_free(k);
+  std::byte* mine = slot(k, rank_);
+  auto* table = reinterpret_cast<PieceEntry*>(mine);
+  std::size_t off = (n * sizeof(PieceEntry) + 63) & ~std::size_t{63};
+  bool any_cma = false;
+  for (std::size_t q = 0; q < n; ++q) {
+    if (q == me) continue;
+    if (off + sbytes[q] <= kSlot) {
+      if (sbytes[q] > 0) std::memcpy(mine + off, in + sdispls[q], sbytes[q]);
+      table[q] = {off, sbytes[q], 0};
+      off += (sbytes[q] + 63) & ~std::size_t{63};
+    } else {
+      table[q] = {reinterpret_cast<std::uint64_t>(in + sdispls[q]), sbytes[q], 1};
+      any_cma = true;
+    }
+  }
+  post(&Control::arrived, k);
+  Status st;
+  if (sbytes[me] > rbytes[me]) st = Status(MPI_ERR_TRUNCATE, "MPI_Alltoallv: a block longer than its receive count");
+  else if (sbytes[me] > 0) std::memcpy(out + rdispls[me], in + sdispls[me], sbytes[me]);
+  for (int i = 1; i < size_; ++i) {
+    const int q = (rank_ + i) % size_;
+    const auto uq = static_cast<std::size_t>(q);
+    wait_one(q, &Control::arrived, k);
+    const PieceEntry e = reinterpret_cast<const PieceEntry*>(slot(k, q))[me];
+    if (e.len > rbytes[uq]) {
+      if (st) st = Status(MPI_ERR_TRUNCATE, "MPI_Alltoallv: rank " + std::to_string(q) + " sends " +
+                                                std::to_string(e.len) + " bytes, the receive count holds " +
+                                                std::to_string(rbytes[uq]));
+    } else if (e.by_cma != 0) {
+      if (!cma_read(q, out + rdispls[uq], e.where, e.len) && st)
+        st = Status(MPI_ERR_BUFFER, "MPI_Alltoallv: cannot read a peer's buffer (CMA)");
+    } else if (e.len > 0) {
+      std::memcpy(out + rdispls[uq], slot(k, q) + e.where, e.len);
+    }
+  }
+  post(&Control::finished, k);
+  if (any_cma) {
+    wait_all(&Control::finished, k);  // my buffer is theirs to read until then
+    seen_finished_ = std::max(seen_finished_, k);
+  }
+  return st;
+}
+
 // Rank r's slot of a step holds, for every destination q, piece q (piece
 // bytes of block q from off); q reads piece q of every rank's slot.
 Status Team::alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

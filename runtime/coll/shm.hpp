@@ -95,6 +95,12 @@ class Team {
   // `mine` is this rank's block (recv == nullptr at the root in place).
   Status scatterv(const void* send, const std::size_t* bytes, const std::size_t* displs, void* recv, std::size_t mine,
                   int root);
+  // Alltoallv in one step, on a team with CMA only: every rank's slot
+  // starts with a table of its pieces for each destination (copied into
+  // the slot while it has room, else read by CMA from its buffer, the rank
+  // then waiting for its readers). The buffers do not overlap.
+  Status alltoallv(const void* send, const std::size_t* sbytes, const std::size_t* sdispls, void* recv,
+                   const std::size_t* rbytes, const std::size_t* rdispls);
   // Block q of send (block bytes at sdispls[q]) goes to rank q, block q of
   // recv (at rdispls[q]) comes from rank q; the buffers do not overlap.
   Status alltoall(const void* send, const std::size_t* sdispls, void* recv, const std::size_t* rdispls,

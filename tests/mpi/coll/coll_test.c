@@ -573,6 +573,35 @@ static void test_gatherv_sizes(MPI_Comm comm, int me, int n) {
     }
     free(c2), free(d2), free(src), free(dst);
   }
+  /* Alltoallv (a team step on a team with CMA) with pieces in the slot and
+   * larger than it (160 000 bytes: read by CMA), in reverse order with
+   * gaps, then in place. */
+  {
+    int *sc = malloc(sizeof(int) * n), *sd = malloc(sizeof(int) * n), *rc = malloc(sizeof(int) * n),
+        *rd = malloc(sizeof(int) * n), st = 0, rt = 0;
+    for (int q = n - 1; q >= 0; --q) {
+      sc[q] = rc[q] = (me + q) % 3 == 0 ? 40000 : (me + q + 1) * 7;
+      sd[q] = st, st += sc[q] + 1;
+      rd[q] = rt, rt += rc[q] + 2;
+    }
+    int *sv = malloc(sizeof(int) * st), *rv = malloc(sizeof(int) * rt);
+    for (int q = 0; q < n; ++q)
+      for (int i = 0; i < sc[q]; ++i) sv[sd[q] + i] = val(me * 64 + q, i);
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int i = 0; i < rt; ++i) rv[i] = -9;
+      if (pass == 1)
+        for (int q = 0; q < n; ++q)
+          for (int i = 0; i < rc[q]; ++i) rv[rd[q] + i] = val(me * 64 + q, i);
+      MPI_Alltoallv(pass == 0 ? (void *)sv : MPI_IN_PLACE, sc, sd, MPI_INT, rv, rc, rd, MPI_INT, comm);
+      int bad = 0;
+      for (int q = 0; q < n; ++q) {
+        for (int i = 0; i < rc[q]; ++i) bad += rv[rd[q] + i] != val(q * 64 + me, i);
+        bad += rv[rd[q] + rc[q]] != -9 || rv[rd[q] + rc[q] + 1] != -9;
+      }
+      CHECK(bad == 0, "alltoallv with large pieces, pass %d: %d wrong", pass, bad);
+    }
+    free(sc), free(sd), free(rc), free(rd), free(sv), free(rv);
+  }
   MPI_Type_free(&strided);
   MPI_Type_free(&every_other);
   free(cnt), free(dsp), free(mine), free(mine2), free(all), free(got);
