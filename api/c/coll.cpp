@@ -978,6 +978,26 @@ int allgather(const char* fn, const void* sbuf, int scount, MPI_Datatype stype, 
 // The three alltoall forms meet here with their blocks described.
 int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::vector<Block>& sblocks,
                     const std::vector<Block>& rblocks, bool in_place, bool uniform_form, MPI_Request* request) {
+  // Blocking MPI_Alltoallv/w on a team with CMA: one team step
+  // (Team::alltoallv; every rank comes this way, so all choose alike),
+  // called directly when this rank's blocks are contiguous and apart.
+  coll::shm::Team* vteam = nullptr;
+  const int n = c->local_size();
+  if (request == nullptr && !uniform_form && !c->is_inter() && n > 1 && n <= coll::shm::Team::kMaxRanks) {
+    vteam = team_for(comm, *c, coll::Collective::alltoall, 0);
+    if (vteam != nullptr && !vteam->cma()) vteam = nullptr;
+  }
+  if (vteam != nullptr && !in_place) {
+    Staged ss, rs;
+    if (stage_in_place(sblocks, ss) && stage_in_place(rblocks, rs)) {
+      skip_schedule_tag(comm, *c);
+      Runtime::get().set_current_call(fn);
+      Status st = vteam->alltoallv(ss.origin, ss.bytes.data(), ss.displs.data(), rs.origin, rs.bytes.data(),
+                                   rs.displs.data());
+      Runtime::get().set_current_call(nullptr);
+      return st ? MPI_SUCCESS : report(fn, comm, st);
+    }
+  }
   auto s = schedule(*c, comm);
   Staged ss = stage_in(*s, in_place ? rblocks : sblocks, in_place);
   Staged rs = stage_out(*s, rblocks);
@@ -988,21 +1008,13 @@ int alltoall_blocks(const char* fn, MPI_Comm comm, Communicator* c, const std::v
     finish_out(*s, rblocks, rs);
     return start(fn, comm, c, std::move(s), request);
   }
-  const int n = c->local_size();
   bool regular = uniform_form;
   for (int i = 0; regular && i < n; ++i) {
     const auto ui = static_cast<std::size_t>(i);
     regular = ss.bytes[ui] == ss.bytes[0] && rs.bytes[ui] == ss.bytes[0] && ss.displs[ui] == ui * ss.bytes[0] &&
               rs.displs[ui] == ui * ss.bytes[0];
   }
-  // Blocking MPI_Alltoallv/w on a team with CMA: one team step
-  // (Team::alltoallv; every rank comes this way, so all choose alike).
-  coll::shm::Team* vteam = nullptr;
-  if (request == nullptr && !uniform_form && n > 1 && n <= coll::shm::Team::kMaxRanks) {
-    vteam = team_for(comm, *c, coll::Collective::alltoall, 0);
-    if (vteam != nullptr && !vteam->cma()) vteam = nullptr;
-  }
-  if (vteam != nullptr) {
+  if (vteam != nullptr) {  // noncontiguous or in place: from the schedule
     s->fence();
     s->call([vteam, so = ss.origin, sb = ss.bytes, sd = ss.displs, ro = rs.origin, rb = rs.bytes, rd = rs.displs] {
       return vteam->alltoallv(so, sb.data(), sd.data(), ro, rb.data(), rd.data());
