@@ -137,6 +137,7 @@ void decode_envelope(std::uint64_t imm, MsgHeader* h) {
 // of an in-band plain eager message in one provider message.
 std::size_t g_bare_max = 0;
 std::size_t g_short_max = 0;
+std::uint64_t g_bare_sent = 0;  // bare messages sent (a test hook, below)
 
 // A message that only gives eager credit back (the ofi engine's own type,
 // never seen by the shm protocol).
@@ -399,6 +400,7 @@ bool Engine::ofi_try_transmit(Request* r, int world) {
       return true;
     }
     p.eager_credit -= charge;
+    ++g_bare_sent;
     complete(r);
     return true;
   }
@@ -1061,3 +1063,7 @@ extern "C" unsigned long long parley_debug_ofi_grant(int sender) {
              : 0;
 }
 extern "C" unsigned long long parley_debug_ofi_reserve(void) { return parley::g_reserve; }
+// Bare messages (envelope in remote CQ data): whether this process's ofi
+// path has them (the provider granted CQ data), and how many it sent.
+extern "C" int parley_debug_ofi_bare_capable(void) { return parley::g_bare_max != 0 ? 1 : 0; }
+extern "C" unsigned long long parley_debug_ofi_bare_sent(void) { return parley::g_bare_sent; }
