@@ -1063,7 +1063,8 @@ extern "C" unsigned long long parley_debug_ofi_grant(int sender) {
              : 0;
 }
 extern "C" unsigned long long parley_debug_ofi_reserve(void) { return parley::g_reserve; }
-// Bare messages (envelope in remote CQ data): whether this process's ofi
-// path has them (the provider granted CQ data), and how many it sent.
-extern "C" int parley_debug_ofi_bare_capable(void) { return parley::g_bare_max != 0 ? 1 : 0; }
+// Bare messages (envelope in remote CQ data): the largest payload this
+// process sends bare (0: the provider granted no CQ data, or ofi is not
+// used), and how many it sent.
+extern "C" unsigned long long parley_debug_ofi_bare_max(void) { return parley::g_bare_max; }
 extern "C" unsigned long long parley_debug_ofi_bare_sent(void) { return parley::g_bare_sent; }
