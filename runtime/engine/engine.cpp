@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -39,6 +40,8 @@ Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) 
   params_.spin_count = static_cast<std::uint32_t>(env_size("PARLEY_SPIN_COUNT", params_.spin_count));
   params_.spin_ns = static_cast<std::int64_t>(env_size("PARLEY_SPIN_NS", static_cast<std::size_t>(params_.spin_ns)));
   params_.cma_min_piece = env_size("PARLEY_SHM_CMA_MIN_PIECE", params_.cma_min_piece);
+  params_.cma_split_set = std::getenv("PARLEY_SHM_CMA_SPLIT") != nullptr;
+  params_.cma_split = env_size("PARLEY_SHM_CMA_SPLIT", params_.cma_split);
   if (const char* t = std::getenv("PARLEY_TRANSPORT"); t != nullptr && *t != '\0') {
     const std::string v = t;
     if (v == "ofi") {
@@ -89,6 +92,8 @@ Status Engine::init(const bootstrap::JobInfo& job, bootstrap::PmixClient& pmix) 
       return transport_error("cannot attach the shared-memory segment " + name, st);
   }
   segment_.rank_info(static_cast<std::uint32_t>(my_local_))->pid.store(getpid(), std::memory_order_release);
+  waiting_flag_ = &segment_.rank_info(static_cast<std::uint32_t>(my_local_))->waiting;
+  split_ok_ = params_.cma_split > 0 && (params_.cma_split_set || !oversubscribed_);
   // The last rank to attach removes the name: nothing outlives a crash.
   if (segment_.mark_attached() == local_size) (void)segment_.unlink();
   if (auto st = queues_.init(segment_, static_cast<std::uint32_t>(my_local_)); !st.ok())
@@ -110,6 +115,12 @@ void Engine::close() {
   close_ofi();
   if (!shm_ready_) return;
   shm_ready_ = false;
+  if (const char* s = std::getenv("PARLEY_SHM_STATS"); s != nullptr && *s != '\0' && *s != '0' && splits_received_ > 0) {
+    std::fprintf(stderr, "parley: rank %d: split rendezvous received: %llu\n", world_rank_,
+                 static_cast<unsigned long long>(splits_received_));
+    std::fflush(stderr);
+  }
+  waiting_flag_ = nullptr;
   (void)segment_.unlink();
   segment_ = transport::shm::Segment();
 }

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -49,6 +50,12 @@ struct EngineParams {
   // when the mean contiguous piece of both sides is at least this many
   // bytes; tinier pieces stream through the copy pipeline (docs/datatypes.md).
   std::size_t cma_min_piece = 1024;
+  // PARLEY_SHM_CMA_SPLIT: a contiguous rendezvous of at least this many bytes
+  // whose sender is blocked in a wait is copied by both ranks at once, half
+  // each (0: never). The default holds only with a core per rank; a value
+  // set explicitly applies on an oversubscribed node too.
+  std::size_t cma_split = std::size_t{256} << 10;
+  bool cma_split_set = false;
 };
 
 // The PMIx key under which each rank publishes its libfabric address.
@@ -206,7 +213,9 @@ class Engine {
     std::deque<PipeRecv> pipe_rx_waiting;  // matched, waiting for the pair's pipeline
     std::optional<PipeSend> pipe_tx;
     bool cma_refused = false;
+    bool cma_worked = false;  // a CMA read from it succeeded (so a split's write will be allowed too)
     bool busy = false;  // listed in busy_peers_
+    std::deque<p2p::Request*> split_rx;  // receives whose first part it is writing (cts_split sent), oldest first
   };
   // A peer reached over libfabric (by world rank).
   struct OfiPeer {
@@ -260,6 +269,10 @@ class Engine {
   void on_message(std::uint32_t src_local, std::span<const std::byte> header, std::span<const std::byte> payload);
   void deliver_eager(p2p::Request* r, const p2p::MsgHeader& h, std::span<const std::byte> payload);
   void deliver_rts(p2p::Request* r, const p2p::MsgHeader& h, int src_local, const p2p::TypeRef* tref);
+  // A contiguous rendezvous shared with a waiting sender (cts_split): true
+  // when it was started that way.
+  bool try_split_rts(p2p::Request* r, const p2p::MsgHeader& h, int src_local, pid_t pid);
+  void on_cts_split(int src_local, const p2p::MsgHeader& h);
   enum class CmaResult : std::uint8_t { done, failed, refused, use_pipeline };
   CmaResult cma_stream(pid_t pid, p2p::Request* r, const p2p::MsgHeader& h, const p2p::TypeRef* tref);
   void deliver_unexpected(p2p::Request* r, UnexpectedMsg* u);
@@ -342,6 +355,10 @@ class Engine {
   std::vector<PeerRoute> routes_;  // by world rank
   transport::shm::ShmConfig shm_config_;
   transport::shm::Segment segment_;
+  // This rank's RankInfo::waiting word in the segment (null without one).
+  std::atomic<std::uint32_t>* waiting_flag_ = nullptr;
+  bool split_ok_ = false;  // cma_split applies here (set, or a core per rank)
+  std::uint64_t splits_received_ = 0;  // PARLEY_SHM_STATS: rendezvous received as cts_split
   transport::shm::CellQueues queues_;
   bool shm_ready_ = false;
   std::size_t eager_max_ = 0;  // eager limit after the transport's cell capacity

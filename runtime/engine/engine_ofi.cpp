@@ -808,6 +808,9 @@ void Engine::on_ofi_message(int src, std::span<const std::byte> header, std::spa
       }
       return;
     }
+    case MsgType::cts_split:
+    case MsgType::fin_split:
+      return;  // shared memory only
   }
 }
 

@@ -11,6 +11,21 @@ template <class Pred>
 void Engine::wait_until(Pred pred) {
   if (pred()) return;
   transport::Backoff backoff(oversubscribed_, params_.spin_count, params_.spin_ns);
+  // Peers may see that we are here (a receiver then shares a large copy with
+  // us, see cts_split); nested waits keep the outer one's mark.
+  struct WaitMark {
+    std::atomic<std::uint32_t>* flag;
+    bool set;
+    explicit WaitMark(std::atomic<std::uint32_t>* f)
+        : flag(f), set(f != nullptr && f->load(std::memory_order_relaxed) == 0) {
+      if (set) flag->store(1, std::memory_order_relaxed);
+    }
+    ~WaitMark() {
+      if (set) flag->store(0, std::memory_order_relaxed);
+    }
+    WaitMark(const WaitMark&) = delete;
+    WaitMark& operator=(const WaitMark&) = delete;
+  } mark(waiting_flag_);
   for (;;) {
     // Messages still arriving restart the spin phase: a long wait that is
     // being fed (a window of many receives) must not fall into yielding,

@@ -8,6 +8,14 @@
 //                cts_pipe and both run the copy pipeline
 //   fin / ack    completion of the sender's request `sender_req`
 //   cts_pipe     the receiver starts the copy pipeline for `sender_req`
+//   cts_split    shm, a large contiguous rts whose sender is waiting: the
+//                receiver reads the tail of the message itself and asks the
+//                sender to write the first `size` bytes (its own send buffer
+//                from offset 0) to `addr` in the receiver's memory with CMA, so
+//                both cores copy at once; the receiver's fin then follows as
+//                for a plain rts
+//   fin_split    the sender wrote its part of the oldest split receive from it
+//                (flag kFinFailed: the write failed)
 //
 // Over shm, an rts from a noncontiguous send buffer carries a TypeRef after
 // the header (flag kRtsTyped, header length 40 + 64): where the sender's
@@ -28,7 +36,7 @@
 
 namespace parley::p2p {
 
-enum class MsgType : std::uint8_t { eager, eager_sync, rts, fin, ack, cts_pipe, pipe_data };
+enum class MsgType : std::uint8_t { eager, eager_sync, rts, fin, ack, cts_pipe, pipe_data, cts_split, fin_split };
 
 struct MsgHeader {
   MsgType type;
@@ -45,6 +53,8 @@ static_assert(sizeof(MsgHeader) == 40);
 
 // MsgHeader::flags of an rts followed by a TypeRef.
 inline constexpr std::uint8_t kRtsTyped = 1;
+// MsgHeader::flags of a fin_split whose CMA write failed.
+inline constexpr std::uint8_t kFinFailed = 2;
 
 // The sender's datatype, as the receiver needs it to describe the sender's
 // buffer (`addr` of the rts) as iovecs: dt::Program's two arrays (in the

@@ -172,7 +172,70 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
     }
     case MsgType::pipe_data:
       return;  // ofi only
+    case MsgType::cts_split:
+      on_cts_split(static_cast<int>(src_local), h);
+      return;
+    case MsgType::fin_split: {
+      // The sender wrote its part of our oldest split receive from it; ours
+      // was read before that receive was queued.
+      Peer& p = peers_[src_local];
+      Request* rr = p.split_rx.front();
+      p.split_rx.pop_front();
+      if ((h.flags & p2p::kFinFailed) != 0) rr->status.error = MPI_ERR_OTHER;
+      complete(rr);
+      return;
+    }
   }
+}
+
+// A large contiguous rendezvous whose sender is blocked in a wait: the
+// sender copies the first part into our buffer (cts_split, process_vm_writev)
+// while we read the rest (process_vm_readv), so the two cores copy at once.
+// The message is ours when both parts are in: ours here, the sender's at its
+// fin_split. The sender's send completes at our fin, as for any rts, which we
+// send after our part (its own part it writes before it reads that fin).
+bool Engine::try_split_rts(Request* r, const MsgHeader& h, int src_local, pid_t pid) {
+  // A sender that is not waiting might not poll again for a long time; the
+  // receive would then wait for it instead of finishing on its own.
+  if (segment_.rank_info(static_cast<std::uint32_t>(src_local))->waiting.load(std::memory_order_relaxed) == 0)
+    return false;
+  const std::size_t n = r->status.bytes;
+  const std::size_t first = (n / 2) & ~std::size_t{63};
+  MsgHeader cts{};
+  cts.type = MsgType::cts_split;
+  cts.sender_req = h.sender_req;
+  cts.addr = reinterpret_cast<std::uint64_t>(r->buf.base);
+  cts.size = first;
+  send_control(src_local, cts);
+  iovec local{static_cast<std::byte*>(r->buf.base) + first, n - first};
+  iovec remote{reinterpret_cast<std::byte*>(h.addr) + first, n - first};
+  if (!transport::shm::cma_read(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1)).ok())
+    r->status.error = MPI_ERR_OTHER;
+  MsgHeader fin{};
+  fin.type = MsgType::fin;
+  fin.sender_req = h.sender_req;
+  send_control(src_local, fin);
+  peers_[static_cast<std::size_t>(src_local)].split_rx.push_back(r);
+  ++splits_received_;
+  return true;
+}
+
+// The sender's side of a split rendezvous: write the first h.size bytes of
+// the send buffer to the receiver's h.addr, then say so. The send request
+// completes at the receiver's fin, which follows.
+void Engine::on_cts_split(int src_local, const MsgHeader& h) {
+  auto* r = reinterpret_cast<Request*>(h.sender_req);
+  const pid_t pid =
+      segment_.rank_info(static_cast<std::uint32_t>(src_local))->pid.load(std::memory_order_acquire);
+  iovec local{r->buf.base, h.size};
+  iovec remote{reinterpret_cast<void*>(h.addr), h.size};
+  MsgHeader done{};
+  done.type = MsgType::fin_split;
+  if (!transport::shm::cma_write(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1)).ok()) {
+    done.flags = p2p::kFinFailed;
+    r->status.error = MPI_ERR_OTHER;
+  }
+  send_control(src_local, done);
 }
 
 void Engine::deliver_eager(Request* r, const MsgHeader& h, std::span<const std::byte> payload) {
@@ -194,12 +257,15 @@ void Engine::deliver_rts(Request* r, const MsgHeader& h, int src_local, const p2
     pid_t pid = segment_.rank_info(static_cast<std::uint32_t>(src_local))->pid.load(std::memory_order_acquire);
     CmaResult res;
     if (tref == nullptr && r->buf.type == nullptr) [[likely]] {
+      if (split_ok_ && p.cma_worked && r->status.bytes >= params_.cma_split && try_split_rts(r, h, src_local, pid))
+        return;
       iovec local{r->buf.base, r->status.bytes};
       iovec remote{reinterpret_cast<void*>(h.addr), r->status.bytes};
       auto st = transport::shm::cma_read(pid, transport::IovSpan(&local, 1), transport::IovSpan(&remote, 1));
       res = st.ok()                                     ? CmaResult::done
             : st.code == transport::Code::not_permitted ? CmaResult::refused
                                                         : CmaResult::failed;
+      if (res == CmaResult::done) p.cma_worked = true;
     } else {
       res = cma_stream(pid, r, h, tref);
     }

@@ -33,9 +33,12 @@ struct SegmentHeader {
 };
 
 // Per local rank, written by that rank: what peers need for CMA (its pid and
-// the address of a word holding a known value, read by the probe).
+// the address of a word holding a known value, read by the probe), and
+// whether it is blocked in a wait now (a receiver splits a large copy with a
+// sender only while the sender is there to do its part).
 struct alignas(kCacheLine) RankInfo {
   std::atomic<std::int32_t> pid;
+  std::atomic<std::uint32_t> waiting;
   std::uint64_t probe_addr;
   std::uint64_t probe_value;
 };
