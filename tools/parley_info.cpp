@@ -82,7 +82,7 @@ void print_params() {
       {"PARLEY_SHM_CMA_MIN_PIECE", std::to_string(engine.cma_min_piece),
        "noncontiguous rendezvous: CMA iovecs when both sides' mean contiguous piece is at least this (bytes), else the copy pipeline"},
       {"PARLEY_SHM_CMA_SPLIT", std::to_string(engine.cma_split),
-       "contiguous rendezvous of at least this many bytes to a sender blocked in a wait: both ranks copy half (0: never; by default only with a core per rank)"},
+       "contiguous rendezvous of at least this many bytes from a sender idle in a wait: both ranks copy half (0: never; by default only with a core per rank)"},
       {"PARLEY_TRANSPORT", "shm",
        "between ranks of one node: shm (shared memory), or ofi (libfabric, as between nodes)"},
       {"PARLEY_OFI_PROVIDER", "first", "libfabric provider (e.g. 'tcp;ofi_rxm', 'verbs;ofi_rxm'); FI_PROVIDER also filters"},

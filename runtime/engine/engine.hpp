@@ -54,7 +54,7 @@ struct EngineParams {
   // whose sender is blocked in a wait is copied by both ranks at once, half
   // each (0: never). The default holds only with a core per rank; a value
   // set explicitly applies on an oversubscribed node too.
-  std::size_t cma_split = std::size_t{256} << 10;
+  std::size_t cma_split = std::size_t{32} << 10;
   bool cma_split_set = false;
 };
 
@@ -216,6 +216,7 @@ class Engine {
     bool cma_worked = false;  // a CMA read from it succeeded (so a split's write will be allowed too)
     bool busy = false;  // listed in busy_peers_
     std::deque<p2p::Request*> split_rx;  // receives whose first part it is writing (cts_split sent), oldest first
+    std::uint32_t rts_out = 0;  // our rts to it not answered yet (fin / cts_pipe): it has copies of its own to do
   };
   // A peer reached over libfabric (by world rank).
   struct OfiPeer {
@@ -357,6 +358,7 @@ class Engine {
   transport::shm::Segment segment_;
   // This rank's RankInfo::waiting word in the segment (null without one).
   std::atomic<std::uint32_t>* waiting_flag_ = nullptr;
+  std::uint64_t arrivals_ = 0;  // messages (not control) that arrived over shm: a wait that sees none is idle
   bool split_ok_ = false;  // cma_split applies here (set, or a core per rank)
   std::uint64_t splits_received_ = 0;  // PARLEY_SHM_STATS: rendezvous received as cts_split
   transport::shm::CellQueues queues_;

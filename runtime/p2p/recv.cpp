@@ -113,6 +113,7 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
     case MsgType::eager:
     case MsgType::eager_sync:
     case MsgType::rts: {
+      ++arrivals_;
       if (p2p::PostedRecv* pr = match_.match_arrival(h.context, h.source, h.tag)) {
         auto* r = static_cast<Request*>(pr->owner);
         if (h.type == MsgType::rts) {
@@ -145,12 +146,16 @@ void Engine::on_message(std::uint32_t src_local, std::span<const std::byte> head
       return;
     }
     case MsgType::fin:
+      if (peers_[src_local].rts_out > 0) --peers_[src_local].rts_out;
+      complete(reinterpret_cast<Request*>(h.sender_req));
+      return;
     case MsgType::ack:
       complete(reinterpret_cast<Request*>(h.sender_req));
       return;
     case MsgType::cts_pipe: {
       auto* r = reinterpret_cast<Request*>(h.sender_req);
       Peer& p = peers_[src_local];
+      if (p.rts_out > 0) --p.rts_out;
       transport::shm::PipeArea area(segment_, static_cast<std::uint32_t>(my_local_), src_local);
       p.pipe_tx.emplace();
       PipeSend& ps = *p.pipe_tx;
@@ -199,6 +204,10 @@ bool Engine::try_split_rts(Request* r, const MsgHeader& h, int src_local, pid_t 
   // receive would then wait for it instead of finishing on its own.
   if (segment_.rank_info(static_cast<std::uint32_t>(src_local))->waiting.load(std::memory_order_relaxed) == 0)
     return false;
+  // A sender that is reading our own rendezvous sends (osu_bibw, a halo
+  // exchange) has a core's worth of copying already: halving ours would
+  // only make each side wait for the other.
+  if (peers_[static_cast<std::size_t>(src_local)].rts_out > 0) return false;
   const std::size_t n = r->status.bytes;
   const std::size_t first = (n / 2) & ~std::size_t{63};
   MsgHeader cts{};

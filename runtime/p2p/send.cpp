@@ -182,6 +182,7 @@ bool Engine::transmitted(Request* r, const transport::TransportStatus& st, MsgTy
   // Plain eager sends are done once the data sits in the peer's queue;
   // synchronous ones wait for the ack, rendezvous ones for fin/cts_pipe.
   if (sent == MsgType::eager) complete(r);
+  if (sent == MsgType::rts) ++peers_[static_cast<std::size_t>(r->dest_local)].rts_out;
   return true;
 }
 
